@@ -1,0 +1,31 @@
+/** `GET /health`: is this worker wired up? Names what is missing, never a value. */
+import type { Context } from "hono";
+import type { AppEnv } from "./env";
+
+export function missingConfiguration(env: Partial<Env>): string[] {
+  const missing: string[] = [];
+  if (!env.log_state) missing.push("log_state (KV namespace binding)");
+  if (!env.log_archive) missing.push("log_archive (R2 bucket binding)");
+  if (typeof env.LOG_API_KEY !== "string" || env.LOG_API_KEY.length === 0) {
+    missing.push("LOG_API_KEY (secret)");
+  }
+  return missing;
+}
+
+export function handleHealth(c: Context<AppEnv>): Response {
+  const missing = missingConfiguration(c.env);
+  if (missing.length > 0) {
+    return c.json(
+      {
+        ok: false,
+        error: {
+          code: "not_configured",
+          message: `Missing: ${missing.join(", ")}. See README.md, "Configuration".`,
+        },
+        missing,
+      },
+      503,
+    );
+  }
+  return c.json({ ok: true });
+}

@@ -1,0 +1,21 @@
+/**
+ * log-worker's entry module: the public fetch handler, the daily cron, and the
+ * `LogIngest` entrypoint that application workers bind to.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { app, bindingApp } from "./app";
+
+/**
+ * Ingest for other workers, over a service binding:
+ * `[[services]] binding = "log_worker", service = "log-worker", entrypoint = "LogIngest"`.
+ * A named entrypoint has no public URL, so it needs no API key.
+ */
+export class LogIngest extends WorkerEntrypoint<Env> {
+  override fetch(request: Request): Promise<Response> {
+    return Promise.resolve(bindingApp.fetch(request, this.env, this.ctx));
+  }
+}
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,186 @@
+/**
+ * `GET /debug/kv-logs`: the entries waiting in KV, oldest batch first.
+ *
+ * Walks the `log:` keys in list order (= arrival order), skips batches whose
+ * list metadata cannot match the filters, reads the rest with bulk gets and
+ * filters their entries. The cursor is opaque to callers; inside it holds the
+ * KV list cursor of the page being read, the last batch key and the offset of
+ * the next entry in it, so a page can end in the middle of a batch.
+ */
+import { LOG_LEVELS, levelRank, type StoredLogEntry, timestampSchema } from "@log-service/client/schema";
+import { z } from "zod";
+import { ApiError } from "./errors";
+import { asBatchMetadata, type BatchMetadata, getBatches, KV_BULK_GET_MAX, LOG_KEY_PREFIX } from "./store";
+
+/** Pages of 1,000 keys one request may list before it answers with what it has. */
+export const MAX_LIST_PAGES_PER_REQUEST = 10;
+
+const epochOrIso = z.string().transform((s, ctx) => {
+  const parsed = timestampSchema.safeParse(/^\d+$/.test(s) ? Number(s) : s);
+  if (parsed.success) return parsed.data;
+  ctx.addIssue({
+    code: "custom",
+    message: "must be an ISO-8601 date-time with a time zone, or epoch milliseconds",
+  });
+  return z.NEVER;
+});
+
+export const kvLogsQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: "must be a whole number from 1 to 1000" })
+    .int("must be a whole number from 1 to 1000")
+    .min(1, "must be a whole number from 1 to 1000")
+    .max(1000, "must be a whole number from 1 to 1000")
+    .default(100),
+  cursor: z.string().optional(),
+  level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).optional(),
+  service: z.string().optional(),
+  since: epochOrIso.optional(),
+  until: epochOrIso.optional(),
+  q: z.string().optional(),
+});
+export type KvLogsQuery = z.infer<typeof kvLogsQuerySchema>;
+
+/** Where a listing resumes: KV list cursor of the page, last key seen, next entry offset in it. */
+interface Position {
+  /** KV list cursor that returns the page holding `k` (null: the first page). */
+  c: string | null;
+  /** Batch key the position is in (null: the start of page `c`). */
+  k: string | null;
+  /** Index of the next entry to read in batch `k`. */
+  o: number;
+}
+
+const positionSchema = z.object({
+  c: z.string().nullable(),
+  k: z.string().startsWith(LOG_KEY_PREFIX).nullable(),
+  o: z.number().int().min(0),
+});
+
+export function encodeCursor(position: Position): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(position));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string): Position {
+  try {
+    const b64 = cursor.replace(/-/g, "+").replace(/_/g, "/");
+    const json = new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
+    return positionSchema.parse(JSON.parse(json));
+  } catch (err) {
+    throw new ApiError(
+      400,
+      "invalid_cursor",
+      "The cursor is not one this endpoint returned; start again without it.",
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function batchMayMatch(meta: BatchMetadata | null, query: KvLogsQuery, minRank: number): boolean {
+  if (!meta) return true;
+  if (meta.hi < minRank) return false;
+  if (query.since !== undefined && meta.t1 < query.since) return false;
+  if (query.until !== undefined && meta.t0 > query.until) return false;
+  if (query.service !== undefined && meta.svc && !meta.svc.includes(query.service)) return false;
+  return true;
+}
+
+function entryMatches(
+  entry: StoredLogEntry,
+  query: KvLogsQuery,
+  minRank: number,
+  needle: string | null,
+): boolean {
+  if (levelRank(entry.level) < minRank) return false;
+  if (query.service !== undefined && entry.service !== query.service) return false;
+  if (query.since !== undefined || query.until !== undefined) {
+    const t = Date.parse(entry.timestamp);
+    if (query.since !== undefined && t < query.since) return false;
+    if (query.until !== undefined && t > query.until) return false;
+  }
+  if (needle !== null && !String(entry.message).toLowerCase().includes(needle)) return false;
+  return true;
+}
+
+export interface KvLogsPage {
+  logs: StoredLogEntry[];
+  /** Resume here for the next page; null once every waiting batch was read. */
+  cursor: string | null;
+  /**
+   * A cursor just past the last entry returned (or the position reached), never
+   * null: polling it later returns only entries that arrived since (live tail).
+   */
+  tail: string;
+}
+
+/** Offset meaning "every entry of batch `k` was read". */
+const PAST_END = 2 ** 31 - 1;
+
+/**
+ * Lists the page a position is on. A KV list cursor is not guaranteed to stay
+ * valid forever; when one is refused the walk restarts from the first page,
+ * which is still correct because keys before `k` are filtered out.
+ */
+async function listPage(kv: KVNamespace, pos: Position): Promise<KVNamespaceListResult<unknown>> {
+  if (pos.c === null) return kv.list({ prefix: LOG_KEY_PREFIX });
+  try {
+    return await kv.list({ prefix: LOG_KEY_PREFIX, cursor: pos.c });
+  } catch {
+    return kv.list({ prefix: LOG_KEY_PREFIX });
+  }
+}
+
+/** One page of waiting entries, oldest first. */
+export async function listWaitingLogs(kv: KVNamespace, query: KvLogsQuery): Promise<KvLogsPage> {
+  const minRank = query.level ? levelRank(query.level) : 0;
+  const needle = query.q ? query.q.toLowerCase() : null;
+  let pos: Position = query.cursor ? decodeCursor(query.cursor) : { c: null, k: null, o: 0 };
+  const logs: StoredLogEntry[] = [];
+
+  for (let pages = 0; pages < MAX_LIST_PAGES_PER_REQUEST; pages++) {
+    const page = await listPage(kv, pos);
+    const after = pos.k;
+    // Keys sort by arrival; everything up to the last key seen is done (a key
+    // archived meanwhile simply is no longer listed).
+    const keys = page.keys.filter((key) => after === null || key.name >= after);
+    const candidates = keys
+      .filter((key) => batchMayMatch(asBatchMetadata(key.metadata), query, minRank))
+      .map((key) => key.name);
+
+    for (let i = 0; i < candidates.length; i += KV_BULK_GET_MAX) {
+      const chunk = candidates.slice(i, i + KV_BULK_GET_MAX);
+      const batches = await getBatches(kv, chunk);
+      for (const key of chunk) {
+        const entries = batches.get(key) ?? [];
+        const start = key === after ? pos.o : 0;
+        for (let o = start; o < entries.length; o++) {
+          const entry = entries[o] as StoredLogEntry;
+          if (!entryMatches(entry, query, minRank, needle)) continue;
+          logs.push(entry);
+          if (logs.length === query.limit) {
+            const next = encodeCursor({ c: pos.c, k: key, o: o + 1 });
+            return { logs, cursor: next, tail: next };
+          }
+        }
+      }
+    }
+
+    // Everything up to the page's last key is now read (or skipped by its metadata).
+    const lastKey = keys.at(-1)?.name;
+    const reached: Position = lastKey === undefined ? pos : { c: pos.c, k: lastKey, o: PAST_END };
+    if (page.list_complete) {
+      // New batches sort after `reached`, so polling the tail returns just them.
+      return { logs, cursor: null, tail: encodeCursor(reached) };
+    }
+    pos = { ...reached, c: page.cursor };
+  }
+  // Scan budget spent: answer with what matched so far; the cursor goes on from here.
+  const next = encodeCursor(pos);
+  return { logs, cursor: next, tail: next };
+}

@@ -1,0 +1,119 @@
+/**
+ * How batches live in Workers KV.
+ *
+ * Every accepted `POST /log` is one KV value under `log:{13-digit epoch ms}:{random}`.
+ * The key space is the index: keys sort by arrival time and `list({ prefix })`
+ * walks them, so no shared index key is ever rewritten (KV allows ~1 write per
+ * second to a key and the last writer wins, which loses index entries).
+ * The list metadata of each key summarises its batch so readers can skip it
+ * without reading the value.
+ */
+import { levelRank, type StoredLogEntry } from "@log-service/client/schema";
+
+export const LOG_KEY_PREFIX = "log:";
+
+/** The first design's single index key; ingest ignores it, the archive job deletes it. */
+export const LEGACY_INDEX_KEY = "log_keys:index";
+
+/** Bulk `get` on the KV binding takes at most 100 keys. */
+export const KV_BULK_GET_MAX = 100;
+
+const KEY_PATTERN = /^log:(\d{13}):([a-z2-7]{16})$/;
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/** 16 base32 characters: 80 random bits, so two batches in the same millisecond never collide. */
+function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let out = "";
+  for (const byte of bytes) out += BASE32[byte & 31];
+  return out;
+}
+
+/** A new, unique batch key for a batch received at `receivedAtMs`. */
+export function newLogKey(receivedAtMs: number): string {
+  return `${LOG_KEY_PREFIX}${String(receivedAtMs).padStart(13, "0")}:${randomSuffix()}`;
+}
+
+/** The receive time and suffix encoded in a batch key, or null for any other key. */
+export function parseLogKey(key: string): { receivedAtMs: number; suffix: string } | null {
+  const match = KEY_PATTERN.exec(key);
+  return match ? { receivedAtMs: Number(match[1]), suffix: match[2] as string } : null;
+}
+
+/**
+ * Summary of a batch kept in KV list metadata (≤ 1,024 bytes), so listing alone
+ * tells whether a batch can match a filter and how many entries it holds.
+ */
+export interface BatchMetadata {
+  /** Format version of the value. */
+  v: 1;
+  /** Number of entries. */
+  n: number;
+  /** Rank of the most severe level in the batch (see LOG_LEVELS). */
+  hi: number;
+  /** Earliest and latest entry timestamp, epoch ms. */
+  t0: number;
+  t1: number;
+  /** Distinct services, when they fit; absent means "unknown, read the value". */
+  svc?: string[];
+}
+
+// Leaves room for the other fields inside KV's 1,024-byte metadata limit.
+const MAX_SERVICES_JSON = 800;
+
+export function batchMetadata(entries: readonly StoredLogEntry[]): BatchMetadata {
+  let hi = 0;
+  let t0 = Number.POSITIVE_INFINITY;
+  let t1 = Number.NEGATIVE_INFINITY;
+  const services = new Set<string>();
+  let unnamed = false;
+  for (const entry of entries) {
+    hi = Math.max(hi, levelRank(entry.level));
+    const t = Date.parse(entry.timestamp);
+    t0 = Math.min(t0, t);
+    t1 = Math.max(t1, t);
+    if (typeof entry.service === "string") services.add(entry.service);
+    else unnamed = true;
+  }
+  const meta: BatchMetadata = { v: 1, n: entries.length, hi, t0, t1 };
+  const svc = [...services];
+  // "" stands for entries without a service, so a service filter can still skip.
+  if (unnamed) svc.push("");
+  if (JSON.stringify(svc).length <= MAX_SERVICES_JSON) meta.svc = svc;
+  return meta;
+}
+
+/** Reads a metadata object from a list result, tolerating keys written by other versions. */
+export function asBatchMetadata(value: unknown): BatchMetadata | null {
+  if (typeof value !== "object" || value === null) return null;
+  const m = value as Partial<BatchMetadata>;
+  if (m.v !== 1 || typeof m.n !== "number" || typeof m.hi !== "number") return null;
+  if (typeof m.t0 !== "number" || typeof m.t1 !== "number") return null;
+  return m as BatchMetadata;
+}
+
+/** Stores one batch as one KV value. Resolves once KV accepted the write. */
+export async function putBatch(
+  kv: KVNamespace,
+  key: string,
+  entries: readonly StoredLogEntry[],
+): Promise<void> {
+  await kv.put(key, JSON.stringify(entries), { metadata: batchMetadata(entries) });
+}
+
+/**
+ * Reads batches with bulk gets of up to 100 keys. A key deleted meanwhile
+ * (archived by a concurrent run) maps to null.
+ */
+export async function getBatches(
+  kv: KVNamespace,
+  keys: readonly string[],
+): Promise<Map<string, StoredLogEntry[] | null>> {
+  const out = new Map<string, StoredLogEntry[] | null>();
+  for (let i = 0; i < keys.length; i += KV_BULK_GET_MAX) {
+    const chunk = keys.slice(i, i + KV_BULK_GET_MAX);
+    const values = await kv.get<StoredLogEntry[]>(chunk, "json");
+    for (const key of chunk) out.set(key, values.get(key) ?? null);
+  }
+  return out;
+}

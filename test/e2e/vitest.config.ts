@@ -1,0 +1,15 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// End-to-end tests run in Node and drive real `wrangler dev` processes over HTTP.
+export default defineConfig({
+  test: {
+    name: "e2e",
+    include: ["test/e2e/**/*.test.ts"],
+    root: fileURLToPath(new URL("../..", import.meta.url)),
+    // Each file starts its own wrangler processes; two cores cannot run several at once.
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
