@@ -52,6 +52,13 @@ const STEPS = [
     what: "end-to-end against real `wrangler dev` processes over HTTP",
     commands: [[bin("vitest"), "run", "--config", "test/e2e/vitest.config.ts"]],
   },
+  {
+    name: "browser",
+    what: "log viewer in headless Chromium (playwright-core) against `wrangler dev`",
+    commands: existsSync(join(ROOT, "test", "browser", "vitest.config.ts"))
+      ? [[bin("vitest"), "run", "--config", "test/browser/vitest.config.ts"]]
+      : [],
+  },
 ];
 
 const only = process.argv.slice(2);
