@@ -113,8 +113,9 @@ export interface KvLogsPage {
   /** Resume here for the next page; null once every waiting batch was read. */
   cursor: string | null;
   /**
-   * A cursor just past the last entry returned (or the position reached), never
-   * null: polling it later returns only entries that arrived since (live tail).
+   * Never null: a cursor for live polling. After the last page it points at the
+   * last millisecond seen, so polling it later returns what arrived since plus
+   * possibly entries of that millisecond again (dedupe by `id`).
    */
   tail: string;
 }
@@ -137,13 +138,17 @@ async function listPage(kv: KVNamespace, pos: Position): Promise<KVNamespaceList
 }
 
 /** One page of waiting entries, oldest first. */
-export async function listWaitingLogs(kv: KVNamespace, query: KvLogsQuery): Promise<KvLogsPage> {
+export async function listWaitingLogs(
+  kv: KVNamespace,
+  query: KvLogsQuery,
+  { maxListPages = MAX_LIST_PAGES_PER_REQUEST } = {},
+): Promise<KvLogsPage> {
   const minRank = query.level ? levelRank(query.level) : 0;
   const needle = query.q ? query.q.toLowerCase() : null;
   let pos: Position = query.cursor ? decodeCursor(query.cursor) : { c: null, k: null, o: 0 };
   const logs: StoredLogEntry[] = [];
 
-  for (let pages = 0; pages < MAX_LIST_PAGES_PER_REQUEST; pages++) {
+  for (let pages = 0; pages < maxListPages; pages++) {
     const page = await listPage(kv, pos);
     const after = pos.k;
     // Keys sort by arrival; everything up to the last key seen is done (a key
@@ -175,8 +180,12 @@ export async function listWaitingLogs(kv: KVNamespace, query: KvLogsQuery): Prom
     const lastKey = keys.at(-1)?.name;
     const reached: Position = lastKey === undefined ? pos : { c: pos.c, k: lastKey, o: PAST_END };
     if (page.list_complete) {
-      // New batches sort after `reached`, so polling the tail returns just them.
-      return { logs, cursor: null, tail: encodeCursor(reached) };
+      // The tail restarts at the first key of the last millisecond seen: a batch
+      // stored later in that same millisecond may sort before `lastKey`, so the
+      // tail repeats that millisecond's batches rather than risk missing one.
+      const tail =
+        lastKey === undefined ? pos : { c: pos.c, k: lastKey.slice(0, LOG_KEY_PREFIX.length + 14), o: 0 };
+      return { logs, cursor: null, tail: encodeCursor(tail) };
     }
     pos = { ...reached, c: page.cursor };
   }
