@@ -4,6 +4,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { app, bindingApp } from "./app";
+import { runScheduled } from "./scheduled";
 
 /**
  * Ingest for other workers, over a service binding:
@@ -18,4 +19,7 @@ export class LogIngest extends WorkerEntrypoint<Env> {
 
 export default {
   fetch: app.fetch,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(env, controller));
+  },
 } satisfies ExportedHandler<Env>;

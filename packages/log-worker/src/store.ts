@@ -8,7 +8,7 @@
  * The list metadata of each key summarises its batch so readers can skip it
  * without reading the value.
  */
-import { levelRank, type StoredLogEntry } from "@log-service/client/schema";
+import { LOG_LEVELS, type LogLevel, levelRank, type StoredLogEntry } from "@log-service/client/schema";
 
 export const LOG_KEY_PREFIX = "log:";
 
@@ -49,6 +49,8 @@ export interface BatchMetadata {
   v: 1;
   /** Number of entries. */
   n: number;
+  /** Bytes of the stored JSON value, so readers can bound what one bulk get loads. */
+  b: number;
   /** Rank of the most severe level in the batch (see LOG_LEVELS). */
   hi: number;
   /** Earliest and latest entry timestamp, epoch ms. */
@@ -61,7 +63,7 @@ export interface BatchMetadata {
 // Leaves room for the other fields inside KV's 1,024-byte metadata limit.
 const MAX_SERVICES_JSON = 800;
 
-export function batchMetadata(entries: readonly StoredLogEntry[]): BatchMetadata {
+export function batchMetadata(entries: readonly StoredLogEntry[], bytes: number): BatchMetadata {
   let hi = 0;
   let t0 = Number.POSITIVE_INFINITY;
   let t1 = Number.NEGATIVE_INFINITY;
@@ -75,7 +77,7 @@ export function batchMetadata(entries: readonly StoredLogEntry[]): BatchMetadata
     if (typeof entry.service === "string") services.add(entry.service);
     else unnamed = true;
   }
-  const meta: BatchMetadata = { v: 1, n: entries.length, hi, t0, t1 };
+  const meta: BatchMetadata = { v: 1, n: entries.length, b: bytes, hi, t0, t1 };
   const svc = [...services];
   // "" stands for entries without a service, so a service filter can still skip.
   if (unnamed) svc.push("");
@@ -87,10 +89,13 @@ export function batchMetadata(entries: readonly StoredLogEntry[]): BatchMetadata
 export function asBatchMetadata(value: unknown): BatchMetadata | null {
   if (typeof value !== "object" || value === null) return null;
   const m = value as Partial<BatchMetadata>;
-  if (m.v !== 1 || typeof m.n !== "number" || typeof m.hi !== "number") return null;
+  if (m.v !== 1 || typeof m.n !== "number" || typeof m.b !== "number" || typeof m.hi !== "number")
+    return null;
   if (typeof m.t0 !== "number" || typeof m.t1 !== "number") return null;
   return m as BatchMetadata;
 }
+
+const encoder = new TextEncoder();
 
 /** Stores one batch as one KV value. Resolves once KV accepted the write. */
 export async function putBatch(
@@ -98,12 +103,67 @@ export async function putBatch(
   key: string,
   entries: readonly StoredLogEntry[],
 ): Promise<void> {
-  await kv.put(key, JSON.stringify(entries), { metadata: batchMetadata(entries) });
+  const value = JSON.stringify(entries);
+  await kv.put(key, value, { metadata: batchMetadata(entries, encoder.encode(value).byteLength) });
 }
 
 /**
- * Reads batches with bulk gets of up to 100 keys. A key deleted meanwhile
- * (archived by a concurrent run) maps to null.
+ * The entries of a stored value, whatever wrote it. Values this version writes
+ * are arrays of complete entries; anything else under `log:` (an older single
+ * entry, a hand-written value, bytes that are not JSON) is turned into entries
+ * rather than dropped or left to block the archive forever.
+ */
+export function parseBatch(key: string, text: string): StoredLogEntry[] {
+  const parsedKey = parseLogKey(key);
+  const receivedAtMs = parsedKey?.receivedAtMs ?? 0;
+  const receivedAt = new Date(receivedAtMs).toISOString();
+  const idPrefix = parsedKey ? `${receivedAtMs}-${parsedKey.suffix}` : key;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [
+      {
+        id: `${idPrefix}-raw`,
+        level: "warn",
+        message: "stored value was not JSON; archived as raw text",
+        timestamp: receivedAt,
+        receivedAt,
+        kvKey: key,
+        raw: text,
+      },
+    ];
+  }
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item, i): StoredLogEntry => {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      return {
+        id: `${idPrefix}-${i}`,
+        level: "info",
+        message: JSON.stringify(item),
+        timestamp: receivedAt,
+        receivedAt,
+      };
+    }
+    const entry = item as Record<string, unknown>;
+    const ts =
+      typeof entry.timestamp === "string" || typeof entry.timestamp === "number" ? entry.timestamp : NaN;
+    const tsMs = typeof ts === "number" ? ts : Date.parse(ts);
+    return {
+      ...entry,
+      id: typeof entry.id === "string" ? entry.id : `${idPrefix}-${i}`,
+      level: LOG_LEVELS.includes(entry.level as LogLevel) ? (entry.level as LogLevel) : "info",
+      message: typeof entry.message === "string" ? entry.message : JSON.stringify(entry.message ?? ""),
+      timestamp: Number.isFinite(tsMs) ? new Date(tsMs).toISOString() : receivedAt,
+      receivedAt: typeof entry.receivedAt === "string" ? entry.receivedAt : receivedAt,
+    };
+  });
+}
+
+/**
+ * Reads batches with bulk gets of up to 100 keys. Values are read as text and
+ * parsed one by one: a bulk get as "json" fails whole if any value is not JSON.
+ * A key deleted meanwhile (archived by a concurrent run) maps to null.
  */
 export async function getBatches(
   kv: KVNamespace,
@@ -112,8 +172,11 @@ export async function getBatches(
   const out = new Map<string, StoredLogEntry[] | null>();
   for (let i = 0; i < keys.length; i += KV_BULK_GET_MAX) {
     const chunk = keys.slice(i, i + KV_BULK_GET_MAX);
-    const values = await kv.get<StoredLogEntry[]>(chunk, "json");
-    for (const key of chunk) out.set(key, values.get(key) ?? null);
+    const values = await kv.get(chunk, "text");
+    for (const key of chunk) {
+      const text = values.get(key);
+      out.set(key, text == null ? null : parseBatch(key, text));
+    }
   }
   return out;
 }

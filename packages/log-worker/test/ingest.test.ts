@@ -69,7 +69,16 @@ describe("POST /log", () => {
     ]);
     const { keys } = await env.log_state.list({ prefix: "log:" });
     const meta = asBatchMetadata(keys[0]?.metadata);
-    expect(meta).toEqual({ v: 1, n: 3, hi: 3, t0: 1000, t1: 5000, svc: ["api", "db", ""] });
+    const value = await env.log_state.get(keys[0]?.name ?? "");
+    expect(meta).toEqual({
+      v: 1,
+      n: 3,
+      b: new TextEncoder().encode(value ?? "").byteLength,
+      hi: 3,
+      t0: 1000,
+      t1: 5000,
+      svc: ["api", "db", ""],
+    });
   });
 
   it("accepts the X-Worker-Request header that existing scripts send, and changes nothing", async () => {
