@@ -111,10 +111,11 @@ describe(`archive of ${N} entries POSTed concurrently to wrangler dev`, () => {
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     // The scheduled handler runs in waitUntil: wait for its recorded outcome.
-    let lastRun: { trigger?: string; keys?: number; ok?: boolean; remaining?: boolean } | null = null;
+    type LastRun = { trigger?: string; keys?: number; ok?: boolean; remaining?: boolean } | null;
+    let lastRun: LastRun = null;
     for (let i = 0; i < 120; i++) {
       const stats = (await (await stack.admin("/debug/stats")).json()) as {
-        lastRun: typeof lastRun;
+        lastRun: LastRun;
         lease: unknown;
       };
       lastRun = stats.lastRun;
