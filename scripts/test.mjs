@@ -56,7 +56,10 @@ const STEPS = [
     name: "browser",
     what: "log viewer in headless Chromium (playwright-core) against `wrangler dev`",
     commands: existsSync(join(ROOT, "test", "browser", "vitest.config.ts"))
-      ? [[bin("vitest"), "run", "--config", "test/browser/vitest.config.ts"]]
+      ? [
+          ["sh", join(ROOT, "scripts", "ensure-chromium.sh")],
+          [bin("vitest"), "run", "--config", "test/browser/vitest.config.ts"],
+        ]
       : [],
   },
 ];
