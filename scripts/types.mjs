@@ -1,15 +1,9 @@
 // `npm run types` regenerates each worker's worker-configuration.d.ts from its
 // wrangler config; `node scripts/types.mjs --check` fails when one is stale.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { WORKERS } from "./lib/workers.mjs";
 import { ROOT } from "./lib/wrangler-dev.mjs";
-
-/** Each wrangler config and the package whose Env it types. */
-export const WORKERS = [
-  { config: "wrangler.logworker.toml", types: "packages/log-worker/worker-configuration.d.ts" },
-  { config: "wrangler.auth.toml", types: "packages/auth-worker/worker-configuration.d.ts" },
-].filter((w) => existsSync(join(ROOT, w.config)));
 
 const check = process.argv.includes("--check");
 let failed = false;
