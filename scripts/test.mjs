@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./lib/wrangler-dev.mjs";
 import { WORKERS } from "./lib/workers.mjs";
+import { ROOT } from "./lib/wrangler-dev.mjs";
 
 const bin = (/** @type {string} */ name) => join(ROOT, "node_modules", ".bin", name);
 const dryRunDir = mkdtempSync(join(tmpdir(), "log-service-dry-run-"));
