@@ -1,7 +1,8 @@
 /**
  * The HTTP surface of log-worker.
  *
- * `app` serves the public URL: every route but `/health` needs the API key.
+ * `app` serves the public URL: `/health` and the log viewer's static page
+ * (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs the API key.
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
@@ -18,8 +19,10 @@ import { handleIngest } from "./ingest";
 import { kvLogsQuerySchema, listWaitingLogs } from "./kv-logs";
 import { parseQuery } from "./query";
 import { listArchive, r2LogsQuerySchema, readArchivedObject } from "./r2-logs";
+import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
+app.route("/", viewer);
 
 app.use("/log", apiKeyAuth());
 app.use("/flush", apiKeyAuth());

@@ -38,6 +38,8 @@ export const kvLogsQuerySchema = z.object({
   since: epochOrIso.optional(),
   until: epochOrIso.optional(),
   q: z.string().optional(),
+  /** Exact request id: every entry of one request, across services. */
+  requestId: z.string().min(1).optional(),
 });
 export type KvLogsQuery = z.infer<typeof kvLogsQuerySchema>;
 
@@ -99,6 +101,7 @@ function entryMatches(
 ): boolean {
   if (levelRank(entry.level) < minRank) return false;
   if (query.service !== undefined && entry.service !== query.service) return false;
+  if (query.requestId !== undefined && entry.requestId !== query.requestId) return false;
   if (query.since !== undefined || query.until !== undefined) {
     const t = Date.parse(entry.timestamp);
     if (query.since !== undefined && t < query.since) return false;

@@ -110,6 +110,14 @@ describe("GET /debug/kv-logs", () => {
       expect(await messages("?q=signed%20in")).toEqual(["User signed IN"]);
       expect(await messages("?q=DB")).toEqual(["db down"]);
     });
+    it("requestId matches exactly, across services", async () => {
+      await postLog([
+        { message: "login", service: "auth", requestId: "req-42" },
+        { message: "charge", service: "billing", requestId: "req-42" },
+        { message: "other", service: "auth", requestId: "req-420" },
+      ]);
+      expect(await messages("?requestId=req-42")).toEqual(["login", "charge"]);
+    });
     it("filters combine", async () => {
       expect(await messages("?level=warn&service=db&since=2026-11-02T00:00:00Z")).toEqual(["db down"]);
     });
