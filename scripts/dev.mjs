@@ -1,12 +1,17 @@
 // `npm run dev`: log-worker on :8787 and auth-worker on :8788, with local KV and
 // R2 persisted under .wrangler/state and the service binding between them
 // connected through wrangler's local dev registry. Ctrl-C stops both.
+// Overrides: LOG_WORKER_PORT, AUTH_WORKER_PORT, LOG_WORKER_INSPECTOR_PORT,
+// AUTH_WORKER_INSPECTOR_PORT, DEV_PERSIST_TO (state directory).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDevVars, ROOT, startWorker } from "./lib/wrangler-dev.mjs";
 
-const logPort = Number(process.env.LOG_WORKER_PORT ?? 8787);
-const authPort = Number(process.env.AUTH_WORKER_PORT ?? 8788);
+const env = process.env;
+const logPort = Number(env.LOG_WORKER_PORT ?? 8787);
+const authPort = Number(env.AUTH_WORKER_PORT ?? 8788);
+// Local KV/R2 state; another directory gives a second, separate dev stack.
+const persistTo = env.DEV_PERSIST_TO ?? join(ROOT, ".wrangler", "state");
 
 if (ensureDevVars()) {
   console.log("Created .dev.vars from .dev.vars.example (local secrets; never commit it).");
@@ -30,7 +35,8 @@ try {
     config: "wrangler.logworker.toml",
     port: logPort,
     // --test-scheduled exposes /__scheduled so the cron can be triggered by hand.
-    args: ["--test-scheduled", "--inspector-port", "9229"],
+    args: ["--test-scheduled", "--inspector-port", env.LOG_WORKER_INSPECTOR_PORT ?? "9229"],
+    persistTo,
     echo: true,
   });
   running.push(logWorker);
@@ -39,7 +45,8 @@ try {
       name: "auth-worker",
       config: "wrangler.auth.toml",
       port: authPort,
-      args: ["--inspector-port", "9230"],
+      args: ["--inspector-port", env.AUTH_WORKER_INSPECTOR_PORT ?? "9230"],
+      persistTo,
       echo: true,
     });
     running.push(authWorker);

@@ -3,8 +3,14 @@
  * `wrangler dev`, one POST /flush (and, separately, one cron trigger) leaves no
  * `log:` key in KV and exactly N entries in R2, each id once.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "./stack";
+import { ROOT } from "../../scripts/lib/wrangler-dev.mjs";
+import { type Stack, startStack, TEST_API_KEY } from "./stack";
 
 const REQUESTS = 1_000;
 const PER_REQUEST = 10;
@@ -128,5 +134,34 @@ describe(`archive of ${N} entries POSTed concurrently to wrangler dev`, () => {
     const ids = await archivedIds(run);
     expect(ids).toHaveLength(N);
     expect(new Set(ids).size).toBe(N);
+  });
+
+  it("the archive pulled with `npm run archive:pull` reads in DuckDB, as the README shows", async () => {
+    const out = mkdtempSync(join(tmpdir(), "log-service-duckdb-"));
+    try {
+      execFileSync(
+        "node",
+        [join(ROOT, "scripts", "pull-archive.mjs"), "--url", stack.logWorker.url, "--out", out],
+        {
+          env: { ...process.env, LOG_API_KEY: TEST_API_KEY },
+          stdio: "pipe",
+        },
+      );
+      const db = await DuckDBInstance.create(":memory:");
+      const sql = await db.connect();
+      // The query from the README, pointed at this test's download.
+      const rows = await sql.runAndReadAll(`
+        SELECT dt, level, count(*) AS entries, count(DISTINCT id) AS ids
+        FROM read_json('${out}/logs/dt=*/*.ndjson', hive_partitioning = true, union_by_name = true)
+        WHERE service = 'e2e-archive'
+        GROUP BY ALL`);
+      const [row, ...more] = rows.getRowObjectsJS() as { entries: bigint; ids: bigint; level: string }[];
+      expect(more).toEqual([]);
+      // Both earlier tests archived N entries each, every one once.
+      expect(row).toMatchObject({ level: "info", entries: BigInt(2 * N), ids: BigInt(2 * N) });
+      sql.closeSync();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
