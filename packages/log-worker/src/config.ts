@@ -4,14 +4,15 @@
  */
 import { z } from "zod";
 
-const positiveInt = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).catch(fallback).default(fallback);
+const positiveInt = (fallback: number, max: number, min = 1) =>
+  z.coerce.number().int().min(min).max(max).catch(fallback).default(fallback);
 
 const archiveConfigSchema = z.object({
   /** KV + R2 operations one invocation may make; stays under the Paid plan's 10,000 subrequests. */
   ARCHIVE_OPS_BUDGET: positiveInt(9000, 10_000_000),
   /** Most NDJSON bytes (before gzip) in one archive object. */
-  ARCHIVE_OBJECT_MAX_BYTES: positiveInt(32 * 1024 * 1024, 256 * 1024 * 1024),
+  // At least 2 MiB, so that one batch (≤ 1 MiB of body, a little more stored) always fits.
+  ARCHIVE_OBJECT_MAX_BYTES: positiveInt(32 * 1024 * 1024, 256 * 1024 * 1024, 2 * 1024 * 1024),
   /** KV deletes in flight at once. */
   ARCHIVE_DELETE_CONCURRENCY: positiveInt(16, 256),
   /** How long a run's lease holds before another run may take it over. */
