@@ -1,4 +1,5 @@
 /** Required configuration, checked per request: the worker fails closed, never open. */
+import { healthResponse } from "@log-service/client/http-errors";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
@@ -29,16 +30,5 @@ export function missingConfiguration(env: Partial<Env>): string[] {
 
 /** `GET /health`: 200 when wired up, else 503 naming what is missing. */
 export function handleHealth(c: Context<AppEnv>): Response {
-  const missing = missingConfiguration(c.env);
-  if (missing.length > 0) {
-    return c.json(
-      {
-        ok: false,
-        error: { code: "not_configured", message: `Missing: ${missing.join(", ")}.` },
-        missing,
-      },
-      503,
-    );
-  }
-  return c.json({ ok: true });
+  return healthResponse(c, missingConfiguration(c.env));
 }

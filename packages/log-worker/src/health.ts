@@ -1,4 +1,5 @@
 /** `GET /health`: is this worker wired up? Names what is missing, never a value. */
+import { healthResponse } from "@log-service/client/http-errors";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
 
@@ -13,19 +14,5 @@ export function missingConfiguration(env: Partial<Env>): string[] {
 }
 
 export function handleHealth(c: Context<AppEnv>): Response {
-  const missing = missingConfiguration(c.env);
-  if (missing.length > 0) {
-    return c.json(
-      {
-        ok: false,
-        error: {
-          code: "not_configured",
-          message: `Missing: ${missing.join(", ")}. See README.md, "Configuration".`,
-        },
-        missing,
-      },
-      503,
-    );
-  }
-  return c.json({ ok: true });
+  return healthResponse(c, missingConfiguration(c.env), 'See README.md, "Configuration".');
 }

@@ -10,6 +10,7 @@
 import { LOG_LEVELS, levelRank, type StoredLogEntry, timestampSchema } from "@log-service/client/schema";
 import { z } from "zod";
 import { ApiError } from "./errors";
+import { limitParam } from "./query";
 import { asBatchMetadata, type BatchMetadata, getBatches, KV_BULK_GET_MAX, LOG_KEY_PREFIX } from "./store";
 
 /** Pages of 1,000 keys one request may list before it answers with what it has. */
@@ -26,12 +27,7 @@ const epochOrIso = z.string().transform((s, ctx) => {
 });
 
 export const kvLogsQuerySchema = z.object({
-  limit: z.coerce
-    .number({ error: "must be a whole number from 1 to 1000" })
-    .int("must be a whole number from 1 to 1000")
-    .min(1, "must be a whole number from 1 to 1000")
-    .max(1000, "must be a whole number from 1 to 1000")
-    .default(100),
+  limit: limitParam,
   cursor: z.string().optional(),
   level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).optional(),
   service: z.string().optional(),

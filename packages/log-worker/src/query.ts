@@ -1,5 +1,5 @@
 /** Query-string validation shared by the debug routes: one 400 shape for every bad parameter. */
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError } from "./errors";
 
 export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
@@ -10,3 +10,11 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string,
   }
   return parsed.data;
 }
+
+/** `limit`: a whole number from 1 to 1000, default 100. */
+export const limitParam = z.coerce
+  .number({ error: "must be a whole number from 1 to 1000" })
+  .int("must be a whole number from 1 to 1000")
+  .min(1, "must be a whole number from 1 to 1000")
+  .max(1000, "must be a whole number from 1 to 1000")
+  .default(100);

@@ -4,16 +4,12 @@
 import { z } from "zod";
 import { ARCHIVE_PREFIX, datePrefix, isArchiveDate } from "./archive-layout";
 import { ApiError } from "./errors";
+import { limitParam } from "./query";
 
 export const r2LogsQuerySchema = z.object({
   date: z.string().refine(isArchiveDate, "must be a date as YYYY-MM-DD").optional(),
   cursor: z.string().min(1).optional(),
-  limit: z.coerce
-    .number({ error: "must be a whole number from 1 to 1000" })
-    .int("must be a whole number from 1 to 1000")
-    .min(1, "must be a whole number from 1 to 1000")
-    .max(1000, "must be a whole number from 1 to 1000")
-    .default(100),
+  limit: limitParam,
 });
 export type R2LogsQuery = z.infer<typeof r2LogsQuerySchema>;
 
