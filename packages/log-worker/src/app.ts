@@ -73,7 +73,13 @@ app.get("/debug/r2-logs", async (c) => {
 });
 
 app.get("/debug/r2-logs/*", (c) => {
-  const key = decodeURIComponent(new URL(c.req.url).pathname.slice("/debug/r2-logs/".length));
+  const raw = new URL(c.req.url).pathname.slice("/debug/r2-logs/".length);
+  let key: string;
+  try {
+    key = decodeURIComponent(raw);
+  } catch (err) {
+    throw new ApiError(400, "invalid_key", "The object key is not valid URL encoding.", { cause: err });
+  }
   return readArchivedObject(c.env.log_archive, key);
 });
 

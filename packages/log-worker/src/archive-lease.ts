@@ -1,21 +1,24 @@
 /**
- * One archive run at a time: a lease object in R2, created only if absent
- * (a conditional put), with an expiry so that a run that crashed does not
- * block the archive forever. An expired lease is taken over with a put
- * conditional on the expired lease's etag, so two runs cannot both take it.
+ * One archive run at a time: a lease object in R2.
+ *
+ * - Acquire: a put that only creates (`etagDoesNotMatch: "*"`); when the lease
+ *   exists but has expired (its holder crashed, or released it), a put
+ *   conditional on that lease's etag takes it over, so two runs cannot both win.
+ * - Renew: a live run extends its lease before it expires, again conditional on
+ *   its own etag; if that fails another run has taken over, and this run stops
+ *   before committing anything more (no duplicate archive).
+ * - Release: not a delete (R2 deletes are unconditional and could remove a
+ *   successor's lease) but a conditional put of an already-expired lease.
  */
 import { LEASE_KEY } from "./archive-layout";
-import type { OpBudget } from "./budget";
+import type { OpCounter } from "./budget";
 
 export interface LeaseBody {
   runId: string;
   trigger: string;
   acquiredAt: string;
   expiresAt: string;
-}
-
-export interface Lease extends LeaseBody {
-  etag: string;
+  released?: boolean;
 }
 
 /** Another run holds the lease. */
@@ -30,6 +33,13 @@ export class ArchiveBusy extends Error {
   }
 }
 
+/** This run's lease was taken over by another run; it must stop without committing. */
+export class LeaseLost extends Error {
+  override readonly name = "LeaseLost";
+}
+
+const JSON_TYPE = { httpMetadata: { contentType: "application/json" } };
+
 function parseLease(text: string): LeaseBody | null {
   try {
     const value = JSON.parse(text) as Partial<LeaseBody>;
@@ -41,62 +51,89 @@ function parseLease(text: string): LeaseBody | null {
   }
 }
 
-export async function acquireLease(
-  bucket: R2Bucket,
-  budget: OpBudget,
-  request: { runId: string; trigger: string; nowMs: number; leaseMs: number },
-): Promise<Lease> {
-  const body: LeaseBody = {
-    runId: request.runId,
-    trigger: request.trigger,
-    acquiredAt: new Date(request.nowMs).toISOString(),
-    expiresAt: new Date(request.nowMs + request.leaseMs).toISOString(),
-  };
-  const text = JSON.stringify(body);
-  const options = { httpMetadata: { contentType: "application/json" } };
+export class Lease {
+  private constructor(
+    private body: LeaseBody,
+    private etag: string,
+    private readonly bucket: R2Bucket,
+    private readonly leaseMs: number,
+    private renewAtMs: number,
+  ) {}
 
-  budget.spend();
-  const created = await bucket.put(LEASE_KEY, text, { ...options, onlyIf: { etagDoesNotMatch: "*" } });
-  if (created) return { ...body, etag: created.etag };
-
-  budget.spend();
-  const current = await bucket.get(LEASE_KEY);
-  if (!current) {
-    // Released between our two calls: try the create once more.
-    budget.spend();
-    const retried = await bucket.put(LEASE_KEY, text, { ...options, onlyIf: { etagDoesNotMatch: "*" } });
-    if (retried) return { ...body, etag: retried.etag };
-    throw new ArchiveBusy(null);
+  get expiresAt(): string {
+    return this.body.expiresAt;
   }
-  const holder = parseLease(await current.text());
-  const expired = !holder || Date.parse(holder.expiresAt) <= request.nowMs;
-  if (!expired) throw new ArchiveBusy(holder);
 
-  budget.spend();
-  const taken = await bucket.put(LEASE_KEY, text, { ...options, onlyIf: { etagMatches: current.etag } });
-  if (!taken) throw new ArchiveBusy(null);
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      message: "archive: took over an expired lease",
-      expired: holder,
+  static async acquire(
+    bucket: R2Bucket,
+    budget: OpCounter,
+    request: { runId: string; trigger: string; nowMs: number; leaseMs: number },
+  ): Promise<Lease> {
+    const body: LeaseBody = {
       runId: request.runId,
-    }),
-  );
-  return { ...body, etag: taken.etag };
+      trigger: request.trigger,
+      acquiredAt: new Date(request.nowMs).toISOString(),
+      expiresAt: new Date(request.nowMs + request.leaseMs).toISOString(),
+    };
+    const make = (etag: string) =>
+      new Lease(body, etag, bucket, request.leaseMs, request.nowMs + request.leaseMs / 3);
+    const text = JSON.stringify(body);
+
+    budget.spend();
+    const created = await bucket.put(LEASE_KEY, text, { ...JSON_TYPE, onlyIf: { etagDoesNotMatch: "*" } });
+    if (created) return make(created.etag);
+
+    budget.spend();
+    const current = await bucket.get(LEASE_KEY);
+    if (!current) throw new ArchiveBusy(null); // removed between our two calls: let the other caller win
+    const holder = parseLease(await current.text());
+    if (holder && Date.parse(holder.expiresAt) > request.nowMs) throw new ArchiveBusy(holder);
+
+    budget.spend();
+    const taken = await bucket.put(LEASE_KEY, text, { ...JSON_TYPE, onlyIf: { etagMatches: current.etag } });
+    if (!taken) throw new ArchiveBusy(null);
+    if (holder && !holder.released) {
+      console.warn(
+        JSON.stringify({ level: "warn", message: "archive: took over an expired lease", expired: holder }),
+      );
+    }
+    return make(taken.etag);
+  }
+
+  /** True when the lease should be renewed before more work (a third of its life is left or less). */
+  renewalDue(nowMs: number): boolean {
+    return nowMs >= this.renewAtMs;
+  }
+
+  /** Extends the lease if due. Throws LeaseLost when another run has taken it over. */
+  async renewIfDue(budget: OpCounter, nowMs: number): Promise<void> {
+    if (!this.renewalDue(nowMs)) return;
+    const body = { ...this.body, expiresAt: new Date(nowMs + this.leaseMs).toISOString() };
+    budget.spend();
+    const renewed = await this.bucket.put(LEASE_KEY, JSON.stringify(body), {
+      ...JSON_TYPE,
+      onlyIf: { etagMatches: this.etag },
+    });
+    if (!renewed) throw new LeaseLost(`run ${this.body.runId} lost its lease to another run`);
+    this.body = body;
+    this.etag = renewed.etag;
+    this.renewAtMs = nowMs + this.leaseMs / 3;
+  }
+
+  /** Marks the lease expired, only if it is still ours. */
+  async release(budget: OpCounter, nowMs: number): Promise<void> {
+    const body = { ...this.body, expiresAt: new Date(nowMs).toISOString(), released: true };
+    budget.spend();
+    await this.bucket.put(LEASE_KEY, JSON.stringify(body), {
+      ...JSON_TYPE,
+      onlyIf: { etagMatches: this.etag },
+    });
+  }
 }
 
-/** Deletes the lease if it is still ours (a run that overran may have been taken over). */
-export async function releaseLease(bucket: R2Bucket, budget: OpBudget, lease: Lease): Promise<void> {
-  budget.spend();
-  const current = await bucket.head(LEASE_KEY);
-  if (current?.etag !== lease.etag) return;
-  budget.spend();
-  await bucket.delete(LEASE_KEY);
-}
-
-/** The lease as stored, for /debug/stats. */
-export async function readLease(bucket: R2Bucket): Promise<LeaseBody | null> {
+/** The lease in force, for /debug/stats; null when none is held (absent, expired or released). */
+export async function readLease(bucket: R2Bucket, nowMs = Date.now()): Promise<LeaseBody | null> {
   const object = await bucket.get(LEASE_KEY);
-  return object ? parseLease(await object.text()) : null;
+  const lease = object ? parseLease(await object.text()) : null;
+  return lease && !lease.released && Date.parse(lease.expiresAt) > nowMs ? lease : null;
 }

@@ -2,28 +2,33 @@
  * A segment: consecutive batch keys archived together, and how it is committed.
  *
  * Commit order is what makes the archive safe:
- *   1. put the journal (`_archive/journal/<segment>.json`: the keys and object names)
+ *   1. put the journal (`_archive/journal/<segment>.json`: the keys, their sizes, the object names)
  *   2. put one gzip NDJSON object per UTC date of the segment's entries
  *   3. delete the segment's keys from KV
  *   4. delete the journal
  * Nothing is deleted from KV before every object holding its entries is written.
- * A crash after 1 leaves the journal; the next run finds it and finishes the
- * segment (rebuilding missing objects from the keys, which are all still in KV,
- * or just deleting the keys when every object exists). Object names derive from
- * the segment's keys, so redoing a segment never adds a second copy.
+ * A crash after 1 leaves the journal, and the next run finishes the segment
+ * (archive-journal.ts). Object names derive from the segment's keys, so redoing
+ * a segment never adds a second copy.
  */
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { entryDate, journalKey, objectKey, segmentId } from "./archive-layout";
 import { GzipNdjson } from "./archive-object";
 import type { OpBudget } from "./budget";
 import { forEachLimit } from "./concurrency";
-import { KV_BULK_GET_MAX, parseBatch, parseLogKey } from "./store";
+import { parseLogKey } from "./store";
 
+/** What a journal holds: enough to finish the segment without the run that wrote it. */
 export interface Journal {
+  v: 1;
   segment: string;
   runId: string;
   createdAt: string;
+  /** The segment's batch keys that may still be in KV, in order. */
   keys: string[];
+  /** Stored bytes of each key's value (same order), to bound bulk reads. */
+  sizes: number[];
+  /** Every object of the segment. */
   objects: string[];
 }
 
@@ -42,32 +47,58 @@ export interface SegmentStores {
 
 const encoder = new TextEncoder();
 
+/** A batch as the archive reads it: entries, their NDJSON lines and dates. */
+export interface ReadBatch {
+  key: string;
+  /** Bytes of the stored value. */
+  storedBytes: number;
+  entries: readonly StoredLogEntry[];
+  /** NDJSON bytes the entries make. */
+  ndjsonBytes: number;
+  /** UTC dates the entries are filed under. */
+  dates: ReadonlySet<string>;
+}
+
+export function readBatch(key: string, storedBytes: number, entries: readonly StoredLogEntry[]): ReadBatch {
+  const fallbackMs = parseLogKey(key)?.receivedAtMs ?? 0;
+  let ndjsonBytes = 0;
+  const dates = new Set<string>();
+  for (const entry of entries) {
+    ndjsonBytes += encoder.encode(JSON.stringify(entry)).byteLength + 1;
+    dates.add(entryDate(entry.timestamp, fallbackMs));
+  }
+  return { key, storedBytes, entries, ndjsonBytes, dates };
+}
+
 export class Segment {
   readonly keys: string[] = [];
+  readonly sizes: number[] = [];
   readonly #objects = new Map<string, GzipNdjson>();
   /** NDJSON bytes across all of the segment's objects, before compression. */
   bytes = 0;
   entries = 0;
 
+  get isEmpty(): boolean {
+    return this.keys.length === 0;
+  }
+
   get dates(): ReadonlySet<string> {
     return new Set(this.#objects.keys());
   }
 
-  /** Operations a commit of this segment makes: journal put and delete, object puts, key deletes. */
-  commitCost(extraKeys = 0, extraDates = 0): number {
-    return 2 + this.#objects.size + extraDates + this.keys.length + extraKeys;
+  /**
+   * Operations a commit makes: journal put and delete, one put per date, one
+   * delete per key; with `batch`, as if it were added first.
+   */
+  commitCost(batch?: ReadBatch): number {
+    let dates = this.#objects.size;
+    if (batch) for (const date of batch.dates) if (!this.#objects.has(date)) dates++;
+    return 2 + dates + this.keys.length + (batch ? 1 : 0);
   }
 
-  /** NDJSON bytes `entries` would add. */
-  static sizeOf(entries: readonly StoredLogEntry[]): number {
-    let bytes = 0;
-    for (const entry of entries) bytes += encoder.encode(JSON.stringify(entry)).byteLength + 1;
-    return bytes;
-  }
-
-  async add(key: string, entries: readonly StoredLogEntry[]): Promise<void> {
-    const fallbackMs = parseLogKey(key)?.receivedAtMs ?? Date.now();
-    for (const entry of entries) {
+  async add(batch: ReadBatch): Promise<void> {
+    const fallbackMs = parseLogKey(batch.key)?.receivedAtMs ?? 0;
+    for (const entry of batch.entries) {
       const date = entryDate(entry.timestamp, fallbackMs);
       let object = this.#objects.get(date);
       if (!object) {
@@ -78,15 +109,19 @@ export class Segment {
       await object.add(entry);
       this.bytes += object.bytes - before;
     }
-    this.entries += entries.length;
-    this.keys.push(key);
+    this.entries += batch.entries.length;
+    this.keys.push(batch.key);
+    this.sizes.push(batch.storedBytes);
   }
 
-  /** The object being built for one date (recovery puts only the missing ones). */
-  objectFor(date: string): GzipNdjson {
-    const object = this.#objects.get(date);
-    if (!object) throw new Error(`segment has no entries dated ${date}`);
-    return object;
+  /** Finishes every object: [object key, gzip bytes, lines], by date. */
+  async build(segment: string): Promise<{ key: string; body: Uint8Array; lines: number }[]> {
+    const built = [];
+    for (const [date, object] of [...this.#objects].sort(([a], [b]) => a.localeCompare(b))) {
+      built.push({ key: objectKey(date, segment), body: await object.finish(), lines: object.lines });
+    }
+    this.#objects.clear();
+    return built;
   }
 
   async abort(): Promise<void> {
@@ -99,16 +134,14 @@ export class Segment {
     const { bucket, budget } = stores;
     const firstMs = parseLogKey(this.keys[0] ?? "")?.receivedAtMs ?? 0;
     const segment = await segmentId(this.keys, firstMs);
-    const built: { key: string; body: Uint8Array; lines: number }[] = [];
-    for (const [date, object] of [...this.#objects].sort(([a], [b]) => a.localeCompare(b))) {
-      built.push({ key: objectKey(date, segment), body: await object.finish(), lines: object.lines });
-    }
-    this.#objects.clear();
+    const built = await this.build(segment);
     const journal: Journal = {
+      v: 1,
       segment,
       runId,
       createdAt: new Date().toISOString(),
       keys: this.keys,
+      sizes: this.sizes,
       objects: built.map((o) => o.key),
     };
     budget.spend();
@@ -126,7 +159,7 @@ export class Segment {
   }
 }
 
-function putArchiveObject(
+export function putArchiveObject(
   bucket: R2Bucket,
   key: string,
   body: Uint8Array,
@@ -144,66 +177,10 @@ function putArchiveObject(
   });
 }
 
-async function deleteKeys(stores: SegmentStores, keys: readonly string[]): Promise<void> {
-  // No bulk delete on the binding: one call per key, a bounded number in flight.
+/** No bulk delete on the binding: one call per key, a bounded number in flight. */
+export async function deleteKeys(stores: SegmentStores, keys: readonly string[]): Promise<void> {
   await forEachLimit(keys, stores.deleteConcurrency, (key) => {
     stores.budget.spend();
     return stores.kv.delete(key);
   });
-}
-
-/** Worst-case operations to finish a journal's segment (see `completeJournal`). */
-export function recoveryCost(journal: Journal): number {
-  const objects = journal.objects.length;
-  return objects + Math.ceil(journal.keys.length / KV_BULK_GET_MAX) + objects + journal.keys.length + 1;
-}
-
-/**
- * Finishes the segment an interrupted run journaled. Returns the entries it
- * had to write again (0 when every object already existed).
- */
-export async function completeJournal(stores: SegmentStores, journal: Journal): Promise<CommitResult> {
-  const { kv, bucket, budget } = stores;
-  const missing: string[] = [];
-  for (const key of journal.objects) {
-    budget.spend();
-    if (!(await bucket.head(key))) missing.push(key);
-  }
-  let entries = 0;
-  if (missing.length > 0) {
-    // Deletes only start after every object is written, so all keys are still in KV.
-    const rebuilt = new Segment();
-    for (let i = 0; i < journal.keys.length; i += KV_BULK_GET_MAX) {
-      const chunk = journal.keys.slice(i, i + KV_BULK_GET_MAX);
-      budget.spend();
-      const values = await kv.get(chunk, "text");
-      for (const key of chunk) {
-        const text = values.get(key);
-        if (text != null) await rebuilt.add(key, parseBatch(key, text));
-      }
-    }
-    const objects = new Map<string, GzipNdjson>();
-    for (const date of rebuilt.dates) objects.set(objectKey(date, journal.segment), rebuilt.objectFor(date));
-    for (const key of missing) {
-      const object = objects.get(key);
-      if (!object) continue;
-      budget.spend();
-      // Never overwrite: an object that exists already holds exactly these entries.
-      await putArchiveObject(
-        bucket,
-        key,
-        await object.finish(),
-        object.lines,
-        journal.keys.length,
-        journal.segment,
-        true,
-      );
-      entries += object.lines;
-    }
-    await rebuilt.abort();
-  }
-  await deleteKeys(stores, journal.keys);
-  budget.spend();
-  await bucket.delete(journalKey(journal.segment));
-  return { keys: journal.keys.length, entries, objects: missing };
 }

@@ -3,15 +3,22 @@
  * (`pending`) and how the last run went (`last run`, shown by /debug/stats).
  */
 import { LAST_RUN_KEY, PENDING_KEY } from "./archive-layout";
-import type { OpBudget } from "./budget";
+import type { OpCounter } from "./budget";
 
 export type ArchiveTrigger = "cron" | "drain" | "flush";
 
-/** A drain is due: batches received before `cutoffMs` are still waiting. */
+/**
+ * The drain marker. `due: true` means batches received before `cutoffMs` may
+ * still be waiting (a run stopped at its budget, failed, or was skipped).
+ * Once written the object stays; "cleared" is `due: false`, so every change is
+ * a put conditional on the etag last read and no update is lost to a race.
+ */
 export interface Pending {
+  due: boolean;
   cutoffMs: number;
   since: string;
   reason: string;
+  updatedAt: string;
 }
 
 export interface LastRun {
@@ -37,40 +44,83 @@ export interface LastRun {
   error?: string;
 }
 
-async function readJson<T>(bucket: R2Bucket, key: string): Promise<T | null> {
+async function readJson<T>(bucket: R2Bucket, key: string): Promise<{ value: T | null; etag: string } | null> {
   const object = await bucket.get(key);
   if (!object) return null;
   try {
-    return JSON.parse(await object.text()) as T;
+    return { value: JSON.parse(await object.text()) as T, etag: object.etag };
   } catch {
-    return null;
+    return { value: null, etag: object.etag };
   }
 }
 
-function putJson(bucket: R2Bucket, key: string, value: unknown): Promise<R2Object> {
-  return bucket.put(key, JSON.stringify(value), { httpMetadata: { contentType: "application/json" } });
-}
+const JSON_TYPE = { httpMetadata: { contentType: "application/json" } };
 
-export async function readPending(bucket: R2Bucket, budget?: OpBudget): Promise<Pending | null> {
+/** The drain marker when a drain is due, else null. */
+export async function readPending(bucket: R2Bucket, budget?: OpCounter): Promise<Pending | null> {
   budget?.spend();
-  return readJson<Pending>(bucket, PENDING_KEY);
+  const read = await readJson<Pending>(bucket, PENDING_KEY);
+  return read?.value?.due ? read.value : null;
 }
 
-export async function writePending(bucket: R2Bucket, budget: OpBudget, pending: Pending): Promise<void> {
+/**
+ * Changes the marker with a read and a conditional put, retried on a
+ * concurrent change. `update` returns the new marker, or null for no change.
+ */
+async function updatePending(
+  bucket: R2Bucket,
+  budget: OpCounter,
+  update: (current: Pending | null) => Pending | null,
+): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    budget.spend();
+    const read = await readJson<Pending>(bucket, PENDING_KEY);
+    const next = update(read?.value?.due ? read.value : null);
+    if (!next) return;
+    budget.spend();
+    const written = await bucket.put(PENDING_KEY, JSON.stringify(next), {
+      ...JSON_TYPE,
+      onlyIf: read ? { etagMatches: read.etag } : { etagDoesNotMatch: "*" },
+    });
+    if (written) return;
+  }
+  throw new Error("the drain marker kept changing under this run; it will be set again by the next one");
+}
+
+/** Marks a drain due for everything received before `cutoffMs` (keeping a later cutoff already set). */
+export function markDrainDue(
+  bucket: R2Bucket,
+  budget: OpCounter,
+  cutoffMs: number,
+  reason: string,
+): Promise<void> {
+  const now = new Date().toISOString();
+  return updatePending(bucket, budget, (current) => ({
+    due: true,
+    cutoffMs: Math.max(cutoffMs, current?.cutoffMs ?? 0),
+    since: current?.since ?? now,
+    reason,
+    updatedAt: now,
+  }));
+}
+
+/** Clears the marker if this run covered its cutoff (a later cutoff set meanwhile stays due). */
+export function clearDrain(bucket: R2Bucket, budget: OpCounter, coveredCutoffMs: number): Promise<void> {
+  return updatePending(bucket, budget, (current) =>
+    current && current.cutoffMs <= coveredCutoffMs
+      ? { ...current, due: false, reason: "done", updatedAt: new Date().toISOString() }
+      : null,
+  );
+}
+
+/** Operations `markDrainDue` / `clearDrain` make without contention. */
+export const PENDING_UPDATE_OPS = 2;
+
+export async function readLastRun(bucket: R2Bucket): Promise<LastRun | null> {
+  return (await readJson<LastRun>(bucket, LAST_RUN_KEY))?.value ?? null;
+}
+
+export async function writeLastRun(bucket: R2Bucket, budget: OpCounter, run: LastRun): Promise<void> {
   budget.spend();
-  await putJson(bucket, PENDING_KEY, pending);
-}
-
-export async function clearPending(bucket: R2Bucket, budget: OpBudget): Promise<void> {
-  budget.spend();
-  await bucket.delete(PENDING_KEY);
-}
-
-export function readLastRun(bucket: R2Bucket): Promise<LastRun | null> {
-  return readJson<LastRun>(bucket, LAST_RUN_KEY);
-}
-
-export async function writeLastRun(bucket: R2Bucket, budget: OpBudget, run: LastRun): Promise<void> {
-  budget.spend();
-  await putJson(bucket, LAST_RUN_KEY, run);
+  await bucket.put(LAST_RUN_KEY, JSON.stringify(run), JSON_TYPE);
 }

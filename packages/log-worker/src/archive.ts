@@ -1,48 +1,47 @@
 /**
  * The archive job: move every batch waiting in KV into R2, then delete it from KV.
  *
- * One plain function, `archiveLogs`, serves the daily cron, the follow-up
- * drain cron and `POST /flush`. A run:
- *   1. takes the lease (one run at a time; 409 / skip when held);
- *   2. finishes any segment an interrupted run journaled (see archive-segment.ts);
- *   3. walks `log:` keys received before the cutoff, in pages of 1,000, reading
+ * One plain function, `archiveLogs`, serves the daily cron, the drain cron and
+ * `POST /flush`. A run:
+ *   1. takes the lease (one run at a time; `ArchiveBusy` when held);
+ *   2. finishes segments an interrupted run journaled (archive-journal.ts);
+ *   3. walks the `log:` keys received before the cutoff, in pages of 1,000, reading
  *      values with bulk gets of ≤ 100 keys and ≤ 4 MiB, streaming entries into
- *      per-date gzip NDJSON objects, committing a segment whenever it reaches
- *      the object size bound;
- *   4. stops before its operation budget would run out, and says `remaining`;
- *      a `pending` marker makes the drain cron continue where it stopped;
+ *      per-date gzip NDJSON objects, committing a segment whenever the next
+ *      batch would push an object past the size bound (archive-segment.ts);
+ *   4. stops, saying `remaining`, before its operation budget or its time runs out;
+ *      a drain marker makes the drain cron continue where it stopped;
  *   5. records its outcome in `_archive/last-run.json` and releases the lease.
- * Memory stays bounded: one page of key names, one read chunk, one segment's
- * compressed objects.
+ *
+ * The budget is planned exactly: after every batch added to the open segment,
+ * the operations made so far plus those that committing the segment and
+ * closing the run would make must fit the budget, else the batch is left in KV
+ * for the next invocation. Memory stays bounded: one page of key names, one
+ * bulk read, one segment's compressed objects.
  */
 
+import { advanceJournal, journalStepCost, quarantineJournal, readJournal } from "./archive-journal";
 import { JOURNAL_PREFIX } from "./archive-layout";
-import { ArchiveBusy, acquireLease, releaseLease } from "./archive-lease";
-import {
-  type CommitResult,
-  completeJournal,
-  type Journal,
-  recoveryCost,
-  Segment,
-  type SegmentStores,
-} from "./archive-segment";
+import { ArchiveBusy, Lease, LeaseLost } from "./archive-lease";
+import { type CommitResult, readBatch, Segment, type SegmentStores } from "./archive-segment";
 import {
   type ArchiveTrigger,
-  clearPending,
+  clearDrain,
   type LastRun,
-  readPending,
+  markDrainDue,
+  PENDING_UPDATE_OPS,
   writeLastRun,
-  writePending,
 } from "./archive-state";
 import { OpBudget } from "./budget";
 import { type ArchiveConfig, type ArchiveVars, archiveConfig } from "./config";
 import {
   asBatchMetadata,
-  type BatchMetadata,
+  bulkGetChunks,
   LEGACY_INDEX_KEY,
   LOG_KEY_PREFIX,
   parseBatch,
   parseLogKey,
+  UNKNOWN_VALUE_BYTES,
 } from "./store";
 
 export { ArchiveBusy };
@@ -72,7 +71,7 @@ export interface ArchiveResult {
   objects: string[];
   /** Batches received before the cutoff are still waiting (budget or time ran out). */
   remaining: boolean;
-  /** Segments of an interrupted run that this run completed. */
+  /** Journaled segments of interrupted runs that this run finished. */
   recovered: number;
   /** KV + R2 operations made, and the budget. */
   ops: number;
@@ -90,218 +89,267 @@ export class ArchiveFailed extends Error {
   }
 }
 
-/** Largest total of value bytes read by one bulk get, by list metadata. */
-export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Value size assumed for a key without metadata: the 1 MiB body limit plus the fields ingest adds. */
-const UNKNOWN_VALUE_BYTES = 1_200_000;
-/** Operations kept for the end of a run: read+write the pending marker, last run, lease release. */
-const FINAL_OPS = 5;
-/** Stop starting work this long before the lease expires. */
-const LEASE_MARGIN_MS = 60_000;
-const DAY_MS = 86_400_000;
-
-function daysSpanned(meta: BatchMetadata | null, segment: Segment): number {
-  if (!meta) return 3;
-  let days = 0;
-  for (let day = Math.floor(meta.t0 / DAY_MS); day <= Math.floor(meta.t1 / DAY_MS); day++) {
-    if (!segment.dates.has(new Date(day * DAY_MS).toISOString().slice(0, 10))) days++;
-    if (days >= meta.n) break;
-  }
-  return days;
-}
+/**
+ * Operations kept for the end of a run: the drain marker (read and conditional
+ * put, once retried), the last-run record, the lease release.
+ */
+const CLOSING_OPS = 2 * PENDING_UPDATE_OPS + 2;
+/** One lease renewal may be needed before any step. */
+const RENEWAL_OPS = 1;
+/**
+ * Stop starting work after this long: a cron invocation has 15 minutes of wall
+ * time, and what is left is picked up by the drain within five minutes.
+ */
+const MAX_RUN_MS = 10 * 60_000;
 
 export async function archiveLogs(env: ArchiveEnv, options: ArchiveOptions): Promise<ArchiveResult> {
   const config: ArchiveConfig = { ...archiveConfig(env), ...options.config };
-  const now = options.now ?? Date.now;
-  const budget = options.budget ?? new OpBudget(config.opsBudget);
-  const kv = env.log_state;
-  const bucket = env.log_archive;
-  const runId = crypto.randomUUID();
-  const startedMs = now();
+  const run = new ArchiveRun(env, options, config);
+  let lease: Lease;
+  try {
+    lease = await Lease.acquire(env.log_archive, run.budget, {
+      runId: run.result.runId,
+      trigger: options.trigger,
+      nowMs: run.now(),
+      leaseMs: config.leaseMs,
+    });
+  } catch (err) {
+    if (err instanceof ArchiveBusy) throw err;
+    throw new ArchiveFailed(run.result, err);
+  }
+  return run.execute(lease);
+}
 
-  const lease = await acquireLease(bucket, budget, {
-    runId,
-    trigger: options.trigger,
-    nowMs: startedMs,
-    leaseMs: config.leaseMs,
-  });
-  const leaseDeadline = Date.parse(lease.expiresAt) - Math.min(LEASE_MARGIN_MS, config.leaseMs / 4);
+class ArchiveRun {
+  readonly budget: OpBudget;
+  readonly now: () => number;
+  readonly result: ArchiveResult;
+  readonly #stores: SegmentStores;
+  readonly #startedMs: number;
+  #lease: Lease | null = null;
 
-  const result: ArchiveResult = {
-    runId,
-    archived: 0,
-    keys: 0,
-    objects: [],
-    remaining: false,
-    recovered: 0,
-    ops: 0,
-    budget: budget.limit,
-  };
-  const stores: SegmentStores = { kv, bucket, budget, deleteConcurrency: config.deleteConcurrency };
-  const record = (commit: CommitResult) => {
-    result.keys += commit.keys;
-    result.archived += commit.entries;
-    result.objects.push(...commit.objects);
-  };
-  /** Can `ops` more operations start now and still leave room to finish the run? */
-  const canStart = (ops: number) => budget.affords(ops + FINAL_OPS) && now() < leaseDeadline;
+  constructor(
+    private readonly env: ArchiveEnv,
+    private readonly options: ArchiveOptions,
+    private readonly config: ArchiveConfig,
+  ) {
+    this.budget = options.budget ?? new OpBudget(config.opsBudget);
+    this.now = options.now ?? Date.now;
+    this.#startedMs = this.now();
+    this.result = {
+      runId: crypto.randomUUID(),
+      archived: 0,
+      keys: 0,
+      objects: [],
+      remaining: false,
+      recovered: 0,
+      ops: 0,
+      budget: this.budget.limit,
+    };
+    this.#stores = {
+      kv: env.log_state,
+      bucket: env.log_archive,
+      budget: this.budget,
+      deleteConcurrency: config.deleteConcurrency,
+    };
+  }
 
-  async function walk(): Promise<boolean> {
+  async execute(lease: Lease): Promise<ArchiveResult> {
+    this.#lease = lease;
+    let failure: unknown = null;
+    try {
+      this.result.remaining = (await this.#recoverJournals()) || (await this.#walk());
+      if (!this.result.remaining && this.#canStart(1)) {
+        // The first design's single index key lists `log:` keys; they are archived now.
+        this.budget.spend();
+        await this.env.log_state.delete(LEGACY_INDEX_KEY);
+      }
+    } catch (err) {
+      failure = err;
+    }
+    await this.#close(failure);
+    if (failure instanceof LeaseLost) throw new ArchiveBusy(null);
+    if (failure !== null) throw new ArchiveFailed(this.result, failure);
+    return this.result;
+  }
+
+  /** Can `ops` more operations start now and still leave room to commit the open segment and close? */
+  #canStart(ops: number, segmentCost = 0): boolean {
+    return (
+      this.budget.affords(ops + segmentCost + RENEWAL_OPS + CLOSING_OPS) &&
+      this.now() - this.#startedMs < MAX_RUN_MS
+    );
+  }
+
+  #record(commit: CommitResult): void {
+    this.result.keys += commit.keys;
+    this.result.archived += commit.entries;
+    this.result.objects.push(...commit.objects);
+  }
+
+  async #renewLease(): Promise<void> {
+    await this.#lease?.renewIfDue(this.budget, this.now());
+  }
+
+  /** Step 2. Returns true when journals are left for a later invocation. */
+  async #recoverJournals(): Promise<boolean> {
+    const { bucket } = this.#stores;
+    let cursor: string | undefined;
+    do {
+      if (!this.#canStart(1)) return true;
+      this.budget.spend();
+      const listed = await bucket.list({ prefix: JOURNAL_PREFIX, cursor });
+      for (const { key } of listed.objects) {
+        if (!this.#canStart(1)) return true;
+        this.budget.spend();
+        const journal = await readJournal(bucket, key);
+        if (journal === "gone") continue;
+        if (journal === null) {
+          if (!this.#canStart(3)) return true;
+          await quarantineJournal(this.#stores, key);
+          continue;
+        }
+        // Enough for the step and at least one delete, or leave it for the next invocation.
+        if (!this.#canStart(journalStepCost(journal) + 1)) return true;
+        await this.#renewLease();
+        const step = await advanceJournal(this.#stores, key, journal, (after) =>
+          Math.max(0, this.budget.left - after - RENEWAL_OPS - CLOSING_OPS),
+        );
+        this.#record(step);
+        if (!step.done) return true;
+        this.result.recovered++;
+      }
+      cursor = listed.truncated ? listed.cursor : undefined;
+    } while (cursor);
+    return false;
+  }
+
+  /** Step 3. Returns true when batches before the cutoff are left for a later invocation. */
+  async #walk(): Promise<boolean> {
+    const { kv } = this.#stores;
     let segment = new Segment();
     let cursor: string | undefined;
+    const commit = async () => {
+      if (segment.isEmpty) return;
+      await this.#renewLease();
+      const open = segment;
+      segment = new Segment();
+      this.#record(await open.commit(this.#stores, this.result.runId));
+    };
     try {
       for (;;) {
-        if (!canStart(1 + segment.commitCost())) return await commitAndStop(segment);
-        budget.spend();
-        const page = await kv.list<unknown>({ prefix: LOG_KEY_PREFIX, cursor });
-        const keys = page.keys.filter((k) => (parseLogKey(k.name)?.receivedAtMs ?? 0) < options.cutoffMs);
-        let i = 0;
-        while (i < keys.length) {
-          // Plan the next bulk get: ≤ 100 keys, ≤ READ_CHUNK_BYTES, and only as many
-          // keys as the budget can still archive and delete (with one extra
-          // segment commit in case the size bound splits the chunk).
-          const chunk: string[] = [];
-          let bytes = 0;
-          let dates = 0;
-          for (let j = i; j < keys.length && chunk.length < 100; j++) {
-            const key = keys[j] as (typeof keys)[number];
-            const meta = asBatchMetadata(key.metadata);
-            const size = meta?.b ?? UNKNOWN_VALUE_BYTES;
-            if (chunk.length > 0 && bytes + size > READ_CHUNK_BYTES) break;
-            const moreDates = daysSpanned(meta, segment);
-            const cost = 1 + segment.commitCost(chunk.length + 1, dates + moreDates) + 2 + dates + moreDates;
-            if (!canStart(cost)) break;
-            chunk.push(key.name);
-            bytes += size;
-            dates += moreDates;
-          }
-          if (chunk.length === 0) return await commitAndStop(segment);
-          budget.spend();
-          const values = await kv.get(chunk, "text");
-          for (const key of chunk) {
-            const text = values.get(key);
-            if (text == null) continue; // archived by an earlier run, still listed
-            const entries = parseBatch(key, text);
-            if (segment.keys.length > 0 && segment.bytes + Segment.sizeOf(entries) > config.objectMaxBytes) {
-              record(await segment.commit(stores, runId));
-              segment = new Segment();
-            }
-            await segment.add(key, entries);
-          }
-          i += chunk.length;
+        if (!this.#canStart(1, segment.commitCost())) {
+          await commit();
+          return true;
         }
-        if (page.list_complete) break;
+        await this.#renewLease();
+        this.budget.spend();
+        const page = await kv.list<unknown>({ prefix: LOG_KEY_PREFIX, cursor });
+        // Keys sort by receive time: the first one at or after the cutoff ends the walk,
+        // so the batches that keep arriving are never listed by this run.
+        let reachedCutoff = false;
+        const due: { key: string; bytes: number }[] = [];
+        for (const listed of page.keys) {
+          const receivedAtMs = parseLogKey(listed.name)?.receivedAtMs;
+          if (receivedAtMs !== undefined && receivedAtMs >= this.options.cutoffMs) {
+            reachedCutoff = true;
+            break;
+          }
+          due.push({ key: listed.name, bytes: asBatchMetadata(listed.metadata)?.b ?? UNKNOWN_VALUE_BYTES });
+        }
+        for (const chunk of bulkGetChunks(due)) {
+          // The read, and at least one key's delete, on top of the open segment's commit.
+          if (!this.#canStart(2, segment.commitCost())) {
+            await commit();
+            return true;
+          }
+          this.budget.spend();
+          const values = await kv.get(
+            chunk.map((c) => c.key),
+            "text",
+          );
+          for (const item of chunk) {
+            const text = values.get(item.key);
+            if (text == null) continue; // deleted by an earlier run, still listed
+            const batch = readBatch(item.key, item.bytes, parseBatch(item.key, text));
+            if (!segment.isEmpty && segment.bytes + batch.ndjsonBytes > this.config.objectMaxBytes) {
+              await commit();
+            }
+            if (!this.#canStart(0, segment.commitCost(batch))) {
+              // This batch stays in KV for the next invocation.
+              await commit();
+              return true;
+            }
+            await segment.add(batch);
+          }
+        }
+        if (reachedCutoff || page.list_complete) break;
         cursor = page.cursor;
       }
-      if (segment.keys.length > 0) record(await segment.commit(stores, runId));
+      await commit();
       return false;
     } catch (err) {
       await segment.abort();
       throw err;
     }
-
-    async function commitAndStop(open: Segment): Promise<true> {
-      if (open.keys.length > 0) record(await open.commit(stores, runId));
-      return true;
-    }
   }
 
-  let failure: unknown = null;
-  try {
-    // 1. Finish what an interrupted run journaled, before listing anything.
-    budget.spend();
-    const journals = await bucket.list({ prefix: JOURNAL_PREFIX });
-    for (const { key } of journals.objects) {
-      if (!canStart(1)) {
-        result.remaining = true;
-        break;
+  /** Step 5: drain marker, last-run record, lease release. Never throws. */
+  async #close(failure: unknown): Promise<void> {
+    const { bucket } = this.#stores;
+    const nowMs = this.now();
+    // Counted on the same budget: CLOSING_OPS were kept free for these calls.
+    const closing = this.budget;
+    const note = (what: string, err: unknown) =>
+      console.error(
+        JSON.stringify({ level: "error", message: `archive: could not ${what}`, err: String(err) }),
+      );
+    try {
+      if (this.result.remaining || failure !== null) {
+        const reason = failure !== null ? "last run failed" : "budget of one invocation reached";
+        await markDrainDue(bucket, closing.unbounded(), this.options.cutoffMs, reason);
+      } else {
+        await clearDrain(bucket, closing.unbounded(), this.options.cutoffMs);
       }
-      budget.spend();
-      const object = await bucket.get(key);
-      if (!object) continue;
-      const journal = (await object.json()) as Journal;
-      if (!canStart(recoveryCost(journal))) {
-        result.remaining = true;
-        break;
-      }
-      record(await completeJournal(stores, journal));
-      result.recovered++;
+    } catch (err) {
+      note("update the drain marker", err);
     }
-    if (journals.truncated) result.remaining = true;
-
-    // 2. Walk the keys received before the cutoff.
-    if (!result.remaining) result.remaining = await walk();
-
-    // 3. The single index key of the first design lists `log:` keys that are now archived.
-    if (!result.remaining && canStart(1)) {
-      budget.spend();
-      await kv.delete(LEGACY_INDEX_KEY);
+    const lastRun: LastRun = {
+      runId: this.result.runId,
+      trigger: this.options.trigger,
+      startedAt: new Date(this.#startedMs).toISOString(),
+      finishedAt: new Date(nowMs).toISOString(),
+      ok: failure === null,
+      keys: this.result.keys,
+      entries: this.result.archived,
+      objects: this.result.objects.length,
+      recovered: this.result.recovered,
+      remaining: this.result.remaining || failure !== null,
+      // Including this record's put and the lease release that follow.
+      ops: this.budget.used + 2,
+      budget: this.budget.limit,
+      cutoff: new Date(this.options.cutoffMs).toISOString(),
+      ...(failure !== null ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+    };
+    try {
+      await writeLastRun(bucket, closing.unbounded(), lastRun);
+    } catch (err) {
+      note("record the run", err);
     }
-  } catch (err) {
-    failure = err;
-  }
-
-  // 4. Whatever happened: leave a pending marker if work is left, record the run, release.
-  // These calls were reserved (FINAL_OPS) and are counted apart, so they still
-  // run when the work stopped on the budget's safety net.
-  const closing = new OpBudget(FINAL_OPS);
-  const finishedMs = now();
-  try {
-    const pending = await readPending(bucket, closing);
-    if (result.remaining || failure !== null) {
-      const cutoffMs = Math.max(options.cutoffMs, pending?.cutoffMs ?? 0);
-      await writePending(bucket, closing, {
-        cutoffMs,
-        since: pending?.since ?? new Date(finishedMs).toISOString(),
-        reason: failure !== null ? "last run failed" : "budget of one invocation reached",
-      });
-    } else if (pending && pending.cutoffMs <= options.cutoffMs) {
-      await clearPending(bucket, closing);
+    try {
+      await this.#lease?.release(closing.unbounded(), this.now());
+    } catch (err) {
+      // The lease expires on its own; the next run after that takes it over.
+      note("release the lease", err);
     }
-  } catch (err) {
-    failure ??= err;
-  }
-  const lastRun: LastRun = {
-    runId,
-    trigger: options.trigger,
-    startedAt: new Date(startedMs).toISOString(),
-    finishedAt: new Date(finishedMs).toISOString(),
-    ok: failure === null,
-    keys: result.keys,
-    entries: result.archived,
-    objects: result.objects.length,
-    recovered: result.recovered,
-    remaining: result.remaining,
-    // Including this record's put and the lease release that follow.
-    ops: budget.used + closing.used + 3,
-    budget: budget.limit,
-    cutoff: new Date(options.cutoffMs).toISOString(),
-    ...(failure !== null ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
-  };
-  try {
-    await writeLastRun(bucket, closing, lastRun);
-  } catch (err) {
-    console.error(
-      JSON.stringify({ level: "error", message: "archive: could not record the run", err: String(err) }),
+    this.result.ops = this.budget.used;
+    console.log(
+      JSON.stringify({
+        level: failure === null ? "info" : "error",
+        message: "archive run",
+        ...lastRun,
+        ops: this.result.ops,
+      }),
     );
   }
-  try {
-    await releaseLease(bucket, closing, lease);
-  } catch (err) {
-    // The lease expires on its own; the next run after that takes it over.
-    console.error(
-      JSON.stringify({ level: "error", message: "archive: could not release the lease", err: String(err) }),
-    );
-  }
-  result.ops = budget.used + closing.used;
-  console.log(
-    JSON.stringify({
-      level: failure === null ? "info" : "error",
-      message: "archive run",
-      ...lastRun,
-      ops: result.ops,
-    }),
-  );
-  if (failure !== null) throw new ArchiveFailed(result, failure);
-  return result;
 }

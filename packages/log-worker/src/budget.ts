@@ -10,7 +10,12 @@ export class BudgetExhausted extends Error {
   override readonly name = "BudgetExhausted";
 }
 
-export class OpBudget {
+/** Anything that counts operations as they are made. */
+export interface OpCounter {
+  spend(n?: number): void;
+}
+
+export class OpBudget implements OpCounter {
   #used = 0;
   constructor(readonly limit: number) {}
 
@@ -38,5 +43,17 @@ export class OpBudget {
       );
     }
     this.#used += n;
+  }
+
+  /**
+   * The same counter without the limit, for the few closing calls that were
+   * reserved in advance and must still run if a run failed half-way.
+   */
+  unbounded(): OpCounter {
+    return {
+      spend: (n = 1) => {
+        this.#used += n;
+      },
+    };
   }
 }

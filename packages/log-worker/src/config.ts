@@ -15,8 +15,8 @@ const archiveConfigSchema = z.object({
   ARCHIVE_OBJECT_MAX_BYTES: positiveInt(32 * 1024 * 1024, 256 * 1024 * 1024, 2 * 1024 * 1024),
   /** KV deletes in flight at once. */
   ARCHIVE_DELETE_CONCURRENCY: positiveInt(16, 256),
-  /** How long a run's lease holds before another run may take it over. */
-  ARCHIVE_LEASE_SECONDS: positiveInt(900, 24 * 3600),
+  /** How long a run's lease holds unless renewed; a run renews it while alive. */
+  ARCHIVE_LEASE_SECONDS: positiveInt(300, 24 * 3600, 30),
 });
 
 export type ArchiveConfig = {

@@ -11,7 +11,15 @@ import { LOG_LEVELS, levelRank, type StoredLogEntry, timestampSchema } from "@lo
 import { z } from "zod";
 import { ApiError } from "./errors";
 import { limitParam } from "./query";
-import { asBatchMetadata, type BatchMetadata, getBatches, KV_BULK_GET_MAX, LOG_KEY_PREFIX } from "./store";
+import {
+  asBatchMetadata,
+  type BatchMetadata,
+  bulkGetChunks,
+  getBatches,
+  LOG_KEY_PREFIX,
+  parseLogKey,
+  UNKNOWN_VALUE_BYTES,
+} from "./store";
 
 /** Pages of 1,000 keys one request may list before it answers with what it has. */
 export const MAX_LIST_PAGES_PER_REQUEST = 10;
@@ -119,6 +127,21 @@ export interface KvLogsPage {
   tail: string;
 }
 
+/** Entries one response carries at most, in bytes of JSON (up to 1,000 entries of 64 KiB would be 64 MiB). */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** How far before the last batch seen a tail cursor restarts. */
+export const TAIL_REWIND_MS = 2_000;
+
+const encoder = new TextEncoder();
+
+/** A position just before every batch received `TAIL_REWIND_MS` before `key`. */
+function rewound(key: string): string {
+  const ms = parseLogKey(key)?.receivedAtMs;
+  if (ms === undefined) return key;
+  return `${LOG_KEY_PREFIX}${String(Math.max(0, ms - TAIL_REWIND_MS)).padStart(13, "0")}:`;
+}
+
 /** Offset meaning "every entry of batch `k` was read". */
 const PAST_END = 2 ** 31 - 1;
 
@@ -146,6 +169,7 @@ export async function listWaitingLogs(
   const needle = query.q ? query.q.toLowerCase() : null;
   let pos: Position = query.cursor ? decodeCursor(query.cursor) : { c: null, k: null, o: 0 };
   const logs: StoredLogEntry[] = [];
+  let bytes = 0;
 
   for (let pages = 0; pages < maxListPages; pages++) {
     const page = await listPage(kv, pos);
@@ -154,20 +178,26 @@ export async function listWaitingLogs(
     // archived meanwhile simply is no longer listed).
     const keys = page.keys.filter((key) => after === null || key.name >= after);
     const candidates = keys
-      .filter((key) => batchMayMatch(asBatchMetadata(key.metadata), query, minRank))
-      .map((key) => key.name);
+      .map((key) => ({ key: key.name, meta: asBatchMetadata(key.metadata) }))
+      .filter(({ meta }) => batchMayMatch(meta, query, minRank))
+      .map(({ key, meta }) => ({ key, bytes: meta?.b ?? UNKNOWN_VALUE_BYTES }));
 
-    for (let i = 0; i < candidates.length; i += KV_BULK_GET_MAX) {
-      const chunk = candidates.slice(i, i + KV_BULK_GET_MAX);
-      const batches = await getBatches(kv, chunk);
-      for (const key of chunk) {
+    // Bulk gets bounded by the values' sizes (≤ 100 keys, ≤ 4 MiB), so memory stays bounded.
+    for (const chunk of bulkGetChunks(candidates)) {
+      const batches = await getBatches(
+        kv,
+        chunk.map((c) => c.key),
+      );
+      for (const { key } of chunk) {
         const entries = batches.get(key) ?? [];
         const start = key === after ? pos.o : 0;
         for (let o = start; o < entries.length; o++) {
           const entry = entries[o] as StoredLogEntry;
           if (!entryMatches(entry, query, minRank, needle)) continue;
           logs.push(entry);
-          if (logs.length === query.limit) {
+          bytes += encoder.encode(JSON.stringify(entry)).byteLength;
+          // A full page, or a response already large enough: resume after this entry.
+          if (logs.length === query.limit || bytes >= MAX_RESPONSE_BYTES) {
             const next = encodeCursor({ c: pos.c, k: key, o: o + 1 });
             return { logs, cursor: next, tail: next };
           }
@@ -179,11 +209,11 @@ export async function listWaitingLogs(
     const lastKey = keys.at(-1)?.name;
     const reached: Position = lastKey === undefined ? pos : { c: pos.c, k: lastKey, o: PAST_END };
     if (page.list_complete) {
-      // The tail restarts at the first key of the last millisecond seen: a batch
-      // stored later in that same millisecond may sort before `lastKey`, so the
-      // tail repeats that millisecond's batches rather than risk missing one.
-      const tail =
-        lastKey === undefined ? pos : { c: pos.c, k: lastKey.slice(0, LOG_KEY_PREFIX.length + 14), o: 0 };
+      // The tail restarts TAIL_REWIND_MS before the last batch seen: a batch stored
+      // in the same millisecond, or by an isolate whose clock runs a little
+      // behind, may sort before `lastKey`. Polling it repeats those entries
+      // (dedupe by id) rather than risk missing one.
+      const tail = lastKey === undefined ? pos : { c: pos.c, k: rewound(lastKey), o: 0 };
       return { logs, cursor: null, tail: encodeCursor(tail) };
     }
     pos = { ...reached, c: page.cursor };

@@ -18,6 +18,36 @@ export const LEGACY_INDEX_KEY = "log_keys:index";
 /** Bulk `get` on the KV binding takes at most 100 keys. */
 export const KV_BULK_GET_MAX = 100;
 
+/** Most value bytes one bulk get may load (by list metadata), so memory stays bounded. */
+export const BULK_GET_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Size assumed for a value of unknown size: the 1 MiB body limit plus the fields ingest adds. */
+export const UNKNOWN_VALUE_BYTES = 1_200_000;
+
+/**
+ * Splits keys into bulk gets of at most 100 keys and `maxBytes` of values
+ * (a single larger value gets a call of its own).
+ */
+export function bulkGetChunks<T extends { bytes: number }>(
+  items: readonly T[],
+  maxBytes = BULK_GET_MAX_BYTES,
+): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (chunk.length > 0 && (chunk.length === KV_BULK_GET_MAX || bytes + item.bytes > maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += item.bytes;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 const KEY_PATTERN = /^log:(\d{13}):([a-z2-7]{16})$/;
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -60,8 +90,10 @@ export interface BatchMetadata {
   svc?: string[];
 }
 
-// Leaves room for the other fields inside KV's 1,024-byte metadata limit.
-const MAX_SERVICES_JSON = 800;
+const encoder = new TextEncoder();
+
+/** KV's limit on the serialized metadata of one key, in bytes. */
+export const KV_METADATA_MAX_BYTES = 1024;
 
 export function batchMetadata(entries: readonly StoredLogEntry[], bytes: number): BatchMetadata {
   let hi = 0;
@@ -81,8 +113,14 @@ export function batchMetadata(entries: readonly StoredLogEntry[], bytes: number)
   const svc = [...services];
   // "" stands for entries without a service, so a service filter can still skip.
   if (unnamed) svc.push("");
-  if (JSON.stringify(svc).length <= MAX_SERVICES_JSON) meta.svc = svc;
-  return meta;
+  // Bytes, not characters: a few long or non-ASCII service names can pass the
+  // limit, and KV refuses the whole put. Without `svc` readers just read the value.
+  const withServices = { ...meta, svc };
+  return utf8Length(JSON.stringify(withServices)) <= KV_METADATA_MAX_BYTES ? withServices : meta;
+}
+
+function utf8Length(text: string): number {
+  return encoder.encode(text).byteLength;
 }
 
 /** Reads a metadata object from a list result, tolerating keys written by other versions. */
@@ -94,8 +132,6 @@ export function asBatchMetadata(value: unknown): BatchMetadata | null {
   if (typeof m.t0 !== "number" || typeof m.t1 !== "number") return null;
   return m as BatchMetadata;
 }
-
-const encoder = new TextEncoder();
 
 /** Stores one batch as one KV value. Resolves once KV accepted the write. */
 export async function putBatch(

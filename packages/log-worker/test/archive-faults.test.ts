@@ -8,7 +8,10 @@ import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { ArchiveBusy, ArchiveFailed, archiveLogs } from "../src/archive";
-import { JOURNAL_PREFIX, LEASE_KEY, PENDING_KEY } from "../src/archive-layout";
+import { JOURNAL_PREFIX, LEASE_KEY } from "../src/archive-layout";
+import { readLease } from "../src/archive-lease";
+import { clearDrain, markDrainDue, readPending } from "../src/archive-state";
+import { OpBudget } from "../src/budget";
 import { runScheduled } from "../src/scheduled";
 import { archivedEntries, duplicateIds, seedBatches, wrapBinding } from "./archive-helpers";
 import { API_KEY, json, logKeys, postLog, resetStorage } from "./helpers";
@@ -63,14 +66,14 @@ describe("R2 put fails", () => {
     expect(partial.length + left.length * 3).toBe(all.length);
     // The failure left a journal, a pending marker for the drain cron, and no lease.
     expect(await journals()).toHaveLength(1);
-    expect(await env.log_archive.head(PENDING_KEY)).not.toBeNull();
-    expect(await env.log_archive.head(LEASE_KEY)).toBeNull();
+    expect(await readPending(env.log_archive)).not.toBeNull();
+    expect(await readLease(env.log_archive)).toBeNull();
 
     const next = await archiveLogs(env, { trigger: "drain", cutoffMs: Date.now(), config: SMALL_OBJECTS });
     expect(next.recovered).toBe(1);
     await expectArchivedExactlyOnce(all);
     expect(await journals()).toEqual([]);
-    expect(await env.log_archive.head(PENDING_KEY)).toBeNull();
+    expect(await readPending(env.log_archive)).toBeNull();
   });
 
   it("the journal put failing deletes nothing", async () => {
@@ -194,7 +197,7 @@ describe("the lease", () => {
     const outcome = await runScheduled(env, { cron: "0 0 * * *", scheduledTime: Date.now() + 1 });
     expect(outcome).toMatchObject({ ran: false, reason: "busy" });
     expect(await logKeys()).toHaveLength(1);
-    expect(await env.log_archive.head(PENDING_KEY)).not.toBeNull();
+    expect(await readPending(env.log_archive)).not.toBeNull();
   });
 
   it("expired: taken over, the run completes and releases it", async () => {
@@ -203,7 +206,7 @@ describe("the lease", () => {
     const result = await archiveLogs(env, { trigger: "flush", cutoffMs: Date.now() });
     expect(result.keys).toBe(5);
     await expectArchivedExactlyOnce(all);
-    expect(await env.log_archive.head(LEASE_KEY)).toBeNull();
+    expect(await readLease(env.log_archive)).toBeNull();
   });
 
   it("two runs started together: exactly one runs, the other is refused", async () => {
@@ -241,5 +244,159 @@ describe("no loss under concurrency", () => {
     const messages = new Set(archived.map((e) => e.message));
     for (const m of accepted) expect(messages.has(m), m).toBe(true);
     expect(await logKeys()).toEqual([]);
+  });
+});
+
+describe("journals", () => {
+  it("a journal larger than one budget is finished over several smaller invocations", async () => {
+    const all = await seedBatches(400, 1);
+    // A run with a large budget dies after writing its objects, before deleting.
+    const failing = wrapBinding(env.log_state, {
+      delete: (real, ...args) =>
+        String(args[0]).startsWith("log:")
+          ? Promise.reject(new Error("KV delete failed"))
+          : (real as (...a: unknown[]) => unknown)(...args),
+    });
+    await expect(
+      archiveLogs({ ...env, log_state: failing.binding }, { trigger: "cron", cutoffMs: Date.now() }),
+    ).rejects.toBeInstanceOf(ArchiveFailed);
+    expect(await logKeys()).toHaveLength(400);
+    // The operator lowered the budget meanwhile: each drain finishes part of the journal.
+    let runs = 0;
+    while ((await logKeys()).length > 0 || (await journals()).length > 0) {
+      runs++;
+      expect(runs).toBeLessThan(20);
+      const result = await archiveLogs(env, {
+        trigger: "drain",
+        cutoffMs: Date.now(),
+        config: { opsBudget: 120 },
+      });
+      expect(result.ops).toBeLessThanOrEqual(120);
+    }
+    expect(runs).toBeGreaterThan(2);
+    await expectArchivedExactlyOnce(all);
+  });
+
+  it("invocations cut off by the platform's subrequest limit still make progress and lose nothing", async () => {
+    const all = await seedBatches(300, 2);
+    // Simulate Free's subrequest cap below the configured budget: after `cap`
+    // calls in one invocation, every KV and R2 call fails.
+    const cap = 150;
+    let invocation = 0;
+    const capped = () => {
+      let calls = 0;
+      const limit = (real: unknown, ...args: unknown[]) => {
+        if (++calls > cap) return Promise.reject(new Error("Too many subrequests"));
+        return (real as (...a: unknown[]) => unknown)(...args);
+      };
+      const methods = { get: limit, put: limit, delete: limit, list: limit, head: limit };
+      return {
+        ...env,
+        log_state: wrapBinding(env.log_state, methods).binding,
+        log_archive: wrapBinding(env.log_archive, methods).binding,
+      };
+    };
+    let left = 300;
+    let stuck = 0;
+    while (left > 0 || (await journals()).length > 0) {
+      invocation++;
+      expect(invocation, "each invocation must make progress").toBeLessThan(60);
+      // A cut-off run cannot release its lease: the next one comes after it expired.
+      const nowMs = Date.now() + invocation * 400_000;
+      await archiveLogs(capped(), { trigger: "drain", cutoffMs: Date.now(), now: () => nowMs }).catch(
+        () => {},
+      );
+      const now = (await logKeys()).length;
+      stuck = now === left ? stuck + 1 : 0;
+      expect(stuck, "two invocations in a row without progress").toBeLessThan(2);
+      left = now;
+    }
+    await expectArchivedExactlyOnce(all);
+  });
+
+  it("an unreadable journal is moved aside and never blocks the archive", async () => {
+    const all = await seedBatches(5, 2);
+    await env.log_archive.put(`${JOURNAL_PREFIX}garbage.json`, JSON.stringify({ seg: "x", k: [] }));
+    await env.log_archive.put(`${JOURNAL_PREFIX}not-json.json`, "{");
+    const result = await archiveLogs(env, { trigger: "flush", cutoffMs: Date.now() });
+    expect(result).toMatchObject({ keys: 5, remaining: false });
+    await expectArchivedExactlyOnce(all);
+    expect(await journals()).toEqual([]);
+    const aside = await env.log_archive.list({ prefix: "_archive/journal-invalid/" });
+    expect(aside.objects.map((o) => o.key).sort()).toEqual([
+      "_archive/journal-invalid/garbage.json",
+      "_archive/journal-invalid/not-json.json",
+    ]);
+  });
+});
+
+describe("lease renewal", () => {
+  it("a run that lost its lease to another run stops without committing, and leaves the other's lease alone", async () => {
+    await seedBatches(20, 2);
+    const leaseMs = 60_000;
+    let clock = Date.now();
+    const kv = wrapBinding(env.log_state, {
+      list: async (real, ...args) => {
+        const page = await (real as (...a: unknown[]) => Promise<unknown>)(...args);
+        // While this run reads, time passes and another run takes the lease over.
+        clock += leaseMs;
+        await env.log_archive.put(
+          LEASE_KEY,
+          JSON.stringify({
+            runId: "other-run",
+            trigger: "drain",
+            acquiredAt: new Date(clock).toISOString(),
+            expiresAt: new Date(clock + leaseMs).toISOString(),
+          }),
+        );
+        return page;
+      },
+    });
+    const run = archiveLogs(
+      { ...env, log_state: kv.binding },
+      { trigger: "cron", cutoffMs: Date.now(), now: () => clock, config: { leaseMs } },
+    );
+    await expect(run).rejects.toBeInstanceOf(ArchiveBusy);
+    expect(await logKeys()).toHaveLength(20);
+    expect(await archivedEntries()).toEqual([]);
+    expect((await readLease(env.log_archive, clock))?.runId).toBe("other-run");
+  });
+
+  it("a long run renews its lease and finishes", async () => {
+    const all = await seedBatches(30, 1);
+    let clock = Date.now();
+    const kv = wrapBinding(env.log_state, {
+      get: (real, ...args) => {
+        clock += 25_000; // each read takes "25 s": the 60 s lease needs renewing
+        return (real as (...a: unknown[]) => unknown)(...args);
+      },
+    });
+    const result = await archiveLogs(
+      { ...env, log_state: kv.binding },
+      {
+        trigger: "cron",
+        cutoffMs: Date.now(),
+        now: () => clock,
+        config: { leaseMs: 60_000, objectMaxBytes: 4096 },
+      },
+    );
+    expect(result.remaining).toBe(false);
+    await expectArchivedExactlyOnce(all);
+  });
+});
+
+describe("the drain marker", () => {
+  it("a run that finishes does not clear a later cutoff set meanwhile", async () => {
+    await markDrainDue(env.log_archive, new OpBudget(10), 5_000, "test");
+    await clearDrain(env.log_archive, new OpBudget(10), 4_000);
+    expect((await readPending(env.log_archive))?.cutoffMs).toBe(5_000);
+    await clearDrain(env.log_archive, new OpBudget(10), 5_000);
+    expect(await readPending(env.log_archive)).toBeNull();
+  });
+
+  it("marking keeps the later of two cutoffs", async () => {
+    await markDrainDue(env.log_archive, new OpBudget(10), 9_000, "a");
+    await markDrainDue(env.log_archive, new OpBudget(10), 7_000, "b");
+    expect((await readPending(env.log_archive))?.cutoffMs).toBe(9_000);
   });
 });

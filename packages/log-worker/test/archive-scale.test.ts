@@ -7,7 +7,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { PENDING_KEY } from "../src/archive-layout";
+import { readPending } from "../src/archive-state";
 import worker from "../src/index";
 import { DAILY_CRON, DRAIN_CRON } from "../src/scheduled";
 import { archivedEntries, duplicateIds, seedBatches, wrapBinding } from "./archive-helpers";
@@ -41,7 +41,7 @@ async function drainTick(scheduledTime: number): Promise<number> {
 async function drainUntilIdle(startMs: number): Promise<{ ticks: number; maxOps: number }> {
   let ticks = 0;
   let maxOps = 0;
-  while (await env.log_archive.head(PENDING_KEY)) {
+  while (await readPending(env.log_archive)) {
     ticks++;
     expect(ticks, "the drain must make progress").toBeLessThan(50);
     maxOps = Math.max(maxOps, await drainTick(startMs + ticks * 300_000));

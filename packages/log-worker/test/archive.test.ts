@@ -2,7 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { archiveLogs } from "../src/archive";
-import { LAST_RUN_KEY, LEASE_KEY } from "../src/archive-layout";
+import { LAST_RUN_KEY } from "../src/archive-layout";
+import { readLease } from "../src/archive-lease";
 import { archivedEntries, duplicateIds, readArchive, seedBatches } from "./archive-helpers";
 import { API_KEY, adminGet, json, logKeys, postLog, resetStorage, storedEntries } from "./helpers";
 
@@ -147,7 +148,7 @@ describe("archiveLogs", () => {
   it("records the run for /debug/stats and releases the lease", async () => {
     await seedBatches(5, 3);
     const result = await archiveLogs(env, { trigger: "flush", cutoffMs: Date.now() });
-    expect(await env.log_archive.head(LEASE_KEY)).toBeNull();
+    expect(await readLease(env.log_archive)).toBeNull();
     expect(await env.log_archive.head(LAST_RUN_KEY)).not.toBeNull();
     const stats = await json<{ lastRun: Record<string, unknown>; pending: unknown; lease: unknown }>(
       await adminGet("/debug/stats"),

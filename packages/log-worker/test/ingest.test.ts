@@ -81,6 +81,27 @@ describe("POST /log", () => {
     });
   });
 
+  it("keeps list metadata within KV's 1,024 bytes whatever the service names (bytes, not characters)", async () => {
+    const cases = [
+      [{ message: "one long multibyte name", service: "é".repeat(700) }],
+      Array.from({ length: 60 }, (_, i) => ({ message: `m${i}`, service: `サービス${i}番` })),
+      Array.from({ length: 200 }, (_, i) => ({ message: `m${i}`, service: `svc-${i}` })),
+    ];
+    for (const batch of cases) {
+      const res = await postLog(batch);
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+    const { keys } = await env.log_state.list({ prefix: "log:" });
+    expect(keys).toHaveLength(3);
+    for (const key of keys) {
+      expect(new TextEncoder().encode(JSON.stringify(key.metadata)).byteLength).toBeLessThanOrEqual(1024);
+      // Too many names to list: no `svc`, so a service filter reads the value instead of skipping it.
+      expect(asBatchMetadata(key.metadata)?.svc).toBeUndefined();
+    }
+    const few = await postLog([{ message: "x", service: "ünïcödé" }]);
+    expect(few.status).toBe(201);
+  });
+
   it("accepts the X-Worker-Request header that existing scripts send, and changes nothing", async () => {
     const res = await postLog({ message: "from a script" }, { headers: { "X-Worker-Request": "true" } });
     expect(res.status).toBe(201);

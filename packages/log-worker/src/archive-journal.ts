@@ -1,0 +1,164 @@
+/**
+ * Finishing segments that an interrupted run journaled (see archive-segment.ts).
+ *
+ * One step on a journal: check which of its objects exist; read which of its
+ * keys are still in KV (bulk gets, bounded by the sizes the journal recorded);
+ * if objects are missing, rebuild them from those keys (all still in KV, since
+ * deletes only start once every object exists) with create-only puts; then
+ * delete as many of the keys as the budget allows and rewrite the journal with
+ * the rest, or delete it. Each step makes progress even when the previous
+ * invocation was cut off by the platform in the middle of its deletes, and a
+ * journal larger than one budget is finished over several invocations.
+ */
+import { z } from "zod";
+import { CONTROL_PREFIX, JOURNAL_PREFIX } from "./archive-layout";
+import {
+  type CommitResult,
+  deleteKeys,
+  type Journal,
+  putArchiveObject,
+  readBatch,
+  Segment,
+  type SegmentStores,
+} from "./archive-segment";
+import { bulkGetChunks, parseBatch } from "./store";
+
+const journalSchema = z
+  .object({
+    v: z.literal(1),
+    segment: z.string().regex(/^[0-9a-f-]+$/),
+    runId: z.string(),
+    createdAt: z.string(),
+    keys: z.array(z.string().startsWith("log:")),
+    sizes: z.array(z.number().int().nonnegative()),
+    objects: z.array(z.string().startsWith("logs/")),
+  })
+  .refine((j) => j.keys.length === j.sizes.length, "keys and sizes differ in length");
+
+/** A journal as listed: its R2 key and, once read, its content (null when not a valid journal). */
+export async function readJournal(bucket: R2Bucket, key: string): Promise<Journal | "gone" | null> {
+  const object = await bucket.get(key);
+  if (!object) return "gone";
+  try {
+    const parsed = journalSchema.safeParse(JSON.parse(await object.text()));
+    return parsed.success ? (parsed.data as Journal) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Moves a journal this version cannot read out of the way (to
+ * `_archive/journal-invalid/`), so it never blocks the archive; an operator
+ * can inspect it there. Its keys, if any, are still in KV and are archived by
+ * the normal walk.
+ */
+export async function quarantineJournal(stores: SegmentStores, key: string): Promise<void> {
+  const { bucket, budget } = stores;
+  budget.spend();
+  const object = await bucket.get(key);
+  if (!object) return;
+  const target = `${CONTROL_PREFIX}journal-invalid/${key.slice(JOURNAL_PREFIX.length)}`;
+  budget.spend();
+  await bucket.put(target, await object.text(), { httpMetadata: { contentType: "application/json" } });
+  budget.spend();
+  await bucket.delete(key);
+  console.error(
+    JSON.stringify({
+      level: "error",
+      message: "archive: unreadable journal moved aside",
+      journal: key,
+      to: target,
+    }),
+  );
+}
+
+/** Operations one step needs before it can delete anything. */
+export function journalStepCost(journal: Journal): number {
+  const reads = bulkGetChunks(journal.sizes.map((bytes) => ({ bytes }))).length;
+  // heads + reads + (worst case) a put per object + the journal rewrite or delete
+  return journal.objects.length + reads + journal.objects.length + 1;
+}
+
+export interface JournalStep extends CommitResult {
+  /** Every key is deleted and the journal is gone. */
+  done: boolean;
+}
+
+/**
+ * One step on `journal` (see above). `deletesAllowed` says how many deletes the
+ * caller's budget leaves after this step's other operations.
+ */
+export async function advanceJournal(
+  stores: SegmentStores,
+  journalKey: string,
+  journal: Journal,
+  deletesAllowed: (afterSteps: number) => number,
+): Promise<JournalStep> {
+  const { kv, bucket, budget } = stores;
+  const missing = new Set<string>();
+  for (const key of journal.objects) {
+    budget.spend();
+    if (!(await bucket.head(key))) missing.add(key);
+  }
+
+  // Which keys are still in KV; while reading, rebuild the objects that are missing.
+  const present: { key: string; bytes: number }[] = [];
+  const rebuild = missing.size > 0 ? new Segment() : null;
+  const items = journal.keys.map((key, i) => ({ key, bytes: journal.sizes[i] ?? 0 }));
+  try {
+    for (const chunk of bulkGetChunks(items)) {
+      budget.spend();
+      const values = await kv.get(
+        chunk.map((c) => c.key),
+        "text",
+      );
+      for (const item of chunk) {
+        const text = values.get(item.key);
+        if (text == null) continue;
+        present.push(item);
+        if (rebuild) await rebuild.add(readBatch(item.key, item.bytes, parseBatch(item.key, text)));
+      }
+    }
+    let entries = 0;
+    const rewritten: string[] = [];
+    if (rebuild) {
+      for (const object of await rebuild.build(journal.segment)) {
+        if (!missing.has(object.key)) continue;
+        budget.spend();
+        // Create-only: an object that exists already holds exactly these entries.
+        await putArchiveObject(
+          bucket,
+          object.key,
+          object.body,
+          object.lines,
+          journal.keys.length,
+          journal.segment,
+          true,
+        );
+        entries += object.lines;
+        rewritten.push(object.key);
+      }
+    }
+
+    const allowed = Math.max(0, Math.min(present.length, deletesAllowed(1)));
+    const deleting = present.slice(0, allowed);
+    await deleteKeys(
+      stores,
+      deleting.map((d) => d.key),
+    );
+    const left = present.slice(allowed);
+    budget.spend();
+    if (left.length === 0) {
+      await bucket.delete(journalKey);
+    } else {
+      const rest: Journal = { ...journal, keys: left.map((l) => l.key), sizes: left.map((l) => l.bytes) };
+      await bucket.put(journalKey, JSON.stringify(rest), {
+        httpMetadata: { contentType: "application/json" },
+      });
+    }
+    return { keys: deleting.length, entries, objects: rewritten, done: left.length === 0 };
+  } finally {
+    await rebuild?.abort();
+  }
+}
