@@ -48,15 +48,20 @@ export const onError: ErrorHandler = (err, c) => {
   if (err instanceof ApiError) {
     return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
   }
-  console.error(
-    JSON.stringify({
-      level: "error",
-      message: "unhandled error",
-      method: c.req.method,
-      path: c.req.path,
-      err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
-    }),
-  );
+  try {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        message: "unhandled error",
+        method: c.req.method,
+        path: c.req.path,
+        err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      }),
+    );
+  } catch {
+    // An error whose properties throw still gets its generic 500.
+    console.error('{"level":"error","message":"unhandled error (not serializable)"}');
+  }
   return c.json(errorBody("internal_error", "Unexpected error; see the worker's logs."), 500);
 };
 

@@ -15,8 +15,16 @@ export {
   type RequestLoggerVariables,
   requestLogger,
 } from "./middleware";
-export { DEFAULT_REDACT_KEYS, normaliseKey, REDACTED, type RedactConfig, redact } from "./redact";
+export {
+  DEFAULT_REDACT_KEYS,
+  keyWords,
+  normaliseKey,
+  QUANTITY_WORDS,
+  REDACTED,
+  type RedactConfig,
+  redact,
+} from "./redact";
 export * from "./schema";
-export { DEFAULT_LOG_URL, type SendOptions, sendLog, type WaitUntil } from "./send";
+export { DEFAULT_LOG_URL, REPORT_LIMITS, type SendOptions, sendLog, type WaitUntil } from "./send";
 export { type SerializedError, serializeError } from "./serialize-error";
 export { type LogBinding, RETRY_DEFAULTS, type RetryOptions } from "./transport";

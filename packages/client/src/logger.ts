@@ -5,6 +5,7 @@
 import { keyMatcher, type RedactConfig, toJsonSafe } from "./redact";
 import { INGEST_LIMITS, LOG_LEVELS, type LogLevel, levelRank } from "./schema";
 import { type PreparedEntry, type SendOptions, sendPrepared, type WaitUntil } from "./send";
+import { isError } from "./serialize-error";
 import type { LogBinding } from "./transport";
 
 /** Structured fields of an entry; any JSON-like values, errors included. */
@@ -14,7 +15,10 @@ export type LogFields = Readonly<Record<string, unknown>>;
 export type LogMethod = (message: string, fields?: LogFields | Error) => void;
 
 /**
- * A logger; every method is safe to call anywhere and never throws.
+ * A logger; every method is safe to call anywhere and never throws, whatever
+ * it is given: a field whose getter throws is logged as "[Unreadable]", a value
+ * that cannot be copied (a throwing `toJSON`, a hostile Proxy) as
+ * "[Unserializable]", and the rest of the line is kept.
  * @example
  * log.info("user signed in", { userId });
  * log.error("payment failed", err);              // the error goes under `err`
@@ -28,7 +32,11 @@ export interface Logger {
   readonly fatal: LogMethod;
   /** Writes one entry at `level`. */
   log(level: LogLevel, message: string, fields?: LogFields | Error): void;
-  /** A logger adding `fields` to every entry; it shares this logger's buffer and flush. */
+  /**
+   * A logger adding `fields` to every entry; it shares this logger's buffer
+   * and flush. The fields are copied (shallowly) now; their values are
+   * redacted and copied when each line is logged.
+   */
   child(fields: LogFields): Logger;
   /** Whether entries at `level` are kept (at or above the minimum level). */
   isLevelEnabled(level: LogLevel): boolean;
@@ -94,21 +102,34 @@ interface Shared {
  * }
  */
 export function createLogger(options: LoggerOptions): Logger {
+  // Every option is read once, and a hostile one (a throwing getter) counts as unset.
+  const read = <K extends keyof LoggerOptions>(key: K): LoggerOptions[K] | undefined => {
+    try {
+      return options?.[key];
+    } catch {
+      return undefined;
+    }
+  };
+  const level = read("level");
   const shared: Shared = {
-    binding: options.binding,
-    ctx: options.ctx,
-    minRank: levelRank(LOG_LEVELS.includes(options.level as LogLevel) ? (options.level as LogLevel) : "info"),
-    isSensitive: keyMatcher(options.redact),
+    binding: read("binding"),
+    ctx: read("ctx"),
+    minRank: levelRank(LOG_LEVELS.includes(level as LogLevel) ? (level as LogLevel) : "info"),
+    // Unreadable: undefined, so the default redaction applies (never "off").
+    isSensitive: keyMatcher(read("redact")),
     // The logger redacts when a line is logged; the send must not redact again.
-    send: { ...options.send, redact: false },
+    send: { ...copyFields(read("send")), redact: false },
     buffer: [],
     inFlight: new Set(),
     flushedOnce: false,
     flushScheduled: false,
   };
-  const base: Record<string, unknown> = { service: options.service };
-  if (options.requestId !== undefined) base.requestId = options.requestId;
-  return makeLogger(shared, { ...base, ...options.fields });
+  const base: Record<string, unknown> = {};
+  const service = read("service");
+  if (service !== undefined) base.service = service;
+  const requestId = read("requestId");
+  if (requestId !== undefined) base.requestId = requestId;
+  return makeLogger(shared, { ...base, ...copyFields(read("fields")) });
 }
 
 function makeLogger(shared: Shared, bound: LogFields): Logger {
@@ -134,15 +155,60 @@ function makeLogger(shared: Shared, bound: LogFields): Logger {
     error: at("error"),
     fatal: at("fatal"),
     log,
-    child: (fields) => makeLogger(shared, { ...bound, ...fields }),
+    child: (fields) => {
+      try {
+        return makeLogger(shared, { ...bound, ...copyFields(fields) });
+      } catch {
+        return makeLogger(shared, bound);
+      }
+    },
     isLevelEnabled: (level) => levelRank(level) >= shared.minRank,
     flush: () => {
-      shared.flushedOnce = true;
-      startSend(shared);
-      return Promise.all([...shared.inFlight]).then(() => undefined);
+      try {
+        shared.flushedOnce = true;
+        startSend(shared);
+        return Promise.all([...shared.inFlight]).then(noop, noop);
+      } catch {
+        return Promise.resolve();
+      }
     },
   };
 }
+
+/**
+ * A shallow copy of the fields a caller passed, which cannot throw: a property
+ * whose getter throws becomes "[Unreadable]", and fields that cannot be listed
+ * at all (a Proxy whose traps throw, a revoked Proxy) become
+ * `{ fields: "[Unreadable]" }`. A lone primitive is kept as `{ fields: value }`.
+ */
+function copyFields(fields: unknown): Record<string, unknown> {
+  if (fields === null || fields === undefined) return {};
+  switch (typeof fields) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "bigint":
+      return { fields };
+    case "function":
+    case "symbol":
+      return {};
+  }
+  try {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(fields as object)) {
+      try {
+        out[key] = (fields as Record<string, unknown>)[key];
+      } catch {
+        out[key] = UNREADABLE;
+      }
+    }
+    return out;
+  } catch {
+    return { fields: UNREADABLE };
+  }
+}
+
+const UNREADABLE = "[Unreadable]";
 
 /**
  * One entry: bound fields, then the call's fields, then level, message and
@@ -156,22 +222,33 @@ function buildEntry(
   message: string,
   fields: LogFields | Error | undefined,
 ): PreparedEntry {
-  let own: Record<string, unknown> = fields instanceof Error ? { err: fields } : { ...fields };
-  if (!(fields instanceof Error) && own.err === undefined) {
-    const errorKey = Object.keys(own).find((key) => own[key] instanceof Error);
+  const direct = isError(fields);
+  let own: Record<string, unknown> = direct ? { err: fields } : copyFields(fields);
+  if (!direct && own.err === undefined) {
+    const errorKey = Object.keys(own).find((key) => isError(own[key]));
     if (errorKey !== undefined) {
       const { [errorKey]: err, ...rest } = own;
       own = { ...rest, err };
     }
   }
-  const safe = toJsonSafe({ ...bound, ...own }, shared.isSensitive) as Record<string, unknown>;
+  const safe = toJsonSafe({ ...bound, ...own }, shared.isSensitive);
   return {
-    ...safe,
+    ...(safe !== null && typeof safe === "object" && !Array.isArray(safe) ? safe : {}),
     level,
-    message: typeof message === "string" && message.length > 0 ? message : String(message || "(no message)"),
+    message: messageText(message),
     // Stamped now: the batch is sent later, and log-worker would otherwise use its receive time.
     timestamp: new Date().toISOString(),
   };
+}
+
+function messageText(message: unknown): string {
+  if (typeof message === "string") return message.length > 0 ? message : "(no message)";
+  try {
+    const text = String(message ?? "");
+    return text.length > 0 ? text : "(no message)";
+  } catch {
+    return "(unprintable message)";
+  }
 }
 
 function startSend(shared: Shared): void {
@@ -188,6 +265,12 @@ function scheduleFlush(shared: Shared): void {
   shared.flushScheduled = true;
   queueMicrotask(() => {
     shared.flushScheduled = false;
-    startSend(shared);
+    try {
+      startSend(shared);
+    } catch {
+      // Nothing may escape into the runtime as an unhandled error.
+    }
   });
 }
+
+function noop(): void {}

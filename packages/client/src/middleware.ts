@@ -70,26 +70,33 @@ const defaultBinding = (c: Context): LogBinding | undefined =>
 export function requestLogger<E extends RequestLoggerEnv = RequestLoggerEnv>(
   options: RequestLoggerOptions,
 ): MiddlewareHandler<E> {
-  const header = options.requestIdHeader ?? "X-Request-Id";
-  const getBinding = options.binding ?? defaultBinding;
+  // Read once, at setup; a hostile option (a throwing getter) counts as unset.
+  const read = <K extends keyof RequestLoggerOptions>(key: K): RequestLoggerOptions[K] | undefined =>
+    safely(() => options?.[key]);
+  const configured = read("requestIdHeader");
+  const header = typeof configured === "string" && configured.length > 0 ? configured : "X-Request-Id";
+  const getBinding = read("binding") ?? defaultBinding;
+  const loggerOptions = {
+    service: read("service") as string,
+    level: read("level"),
+    fields: read("fields"),
+    redact: read("redact"),
+    send: read("send"),
+  };
   return async function requestLogger(c, next) {
     const startedAt = Date.now();
-    const incoming = c.req.header(header);
-    const requestId =
-      incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : crypto.randomUUID();
-    const ctx = executionContext(c);
+    // Nothing before next() may throw: the handler relies on c.var.log and c.var.requestId.
+    const requestId = incomingId(c, header) ?? newRequestId();
     const log = createLogger({
+      ...loggerOptions,
       binding: safely(() => getBinding(c)),
-      ctx,
-      service: options.service,
-      level: options.level,
-      fields: options.fields,
+      ctx: executionContext(c),
       requestId,
-      redact: options.redact,
-      send: options.send,
     });
-    c.set("log", log);
-    c.set("requestId", requestId);
+    safely(() => {
+      c.set("log", log);
+      c.set("requestId", requestId);
+    });
 
     let thrown: { value: unknown } | undefined;
     try {
@@ -105,6 +112,21 @@ export function requestLogger<E extends RequestLoggerEnv = RequestLoggerEnv>(
       void log.flush();
     }
   };
+}
+
+function incomingId(c: Context, header: string): string | undefined {
+  return safely(() => {
+    const incoming = c.req.header(header);
+    return incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : undefined;
+  });
+}
+
+function newRequestId(): string {
+  try {
+    return crypto.randomUUID();
+  } catch {
+    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  }
 }
 
 /** The summary line: level by status, the error under `err` when the handler threw. */

@@ -25,7 +25,8 @@ const MAX_AGGREGATE_ERRORS = 10;
 /**
  * Turns an `Error` into a plain object with `name`, `message`, `stack`, `cause`
  * (recursively, at most {@link MAX_CAUSE_DEPTH} deep, cycles cut) and its own
- * enumerable properties. Other values are returned unchanged.
+ * enumerable properties. Other values are returned unchanged. A property whose
+ * getter throws becomes "[Unreadable]"; never throws.
  *
  * The result is not redacted and may still hold non-JSON values in extra
  * properties; the logger passes it through `redact()` before sending.
@@ -39,37 +40,63 @@ const MAX_AGGREGATE_ERRORS = 10;
  * }
  */
 export function serializeError(value: unknown): unknown {
-  return serialize(value, 0, new Set());
+  try {
+    return serialize(value, 0, new Set());
+  } catch {
+    // A Proxy posing as an Error, or one whose prototype chain throws.
+    return { name: "Error", message: "[Unserializable error]" };
+  }
 }
 
 function serialize(value: unknown, depth: number, chain: Set<Error>): unknown {
-  if (!(value instanceof Error)) return value;
+  if (!isError(value)) return value;
   if (chain.has(value)) return "[Circular]";
   if (depth >= MAX_CAUSE_DEPTH) return "[Truncated]";
   chain.add(value);
   try {
     const out: SerializedError = {
-      name: safeString(value.name, "Error"),
-      message: safeString(value.message, ""),
+      name: safeString(read(value, "name"), "Error"),
+      message: safeString(read(value, "message"), ""),
     };
-    if (typeof value.stack === "string") out.stack = value.stack;
+    const stack = read(value, "stack");
+    if (typeof stack === "string") out.stack = stack;
     // Own enumerable properties (`code`, `status`, …) first, so the standard
     // fields written after them win over same-named ones.
     for (const key of Object.keys(value)) {
       if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
-      try {
-        out[key] = (value as unknown as Record<string, unknown>)[key];
-      } catch {
-        out[key] = "[Unreadable]";
-      }
+      out[key] = read(value, key);
     }
-    if ("cause" in value && value.cause !== undefined) out.cause = serialize(value.cause, depth + 1, chain);
-    if (value instanceof AggregateError && Array.isArray(value.errors)) {
-      out.errors = value.errors.slice(0, MAX_AGGREGATE_ERRORS).map((e) => serialize(e, depth + 1, chain));
+    const cause = read(value, "cause");
+    if (cause !== undefined) out.cause = serialize(cause, depth + 1, chain);
+    if (value instanceof AggregateError) {
+      const errors = read(value, "errors");
+      if (Array.isArray(errors)) {
+        out.errors = errors.slice(0, MAX_AGGREGATE_ERRORS).map((e) => serialize(e, depth + 1, chain));
+      }
     }
     return out;
   } finally {
     chain.delete(value);
+  }
+}
+
+const UNREADABLE = "[Unreadable]";
+
+/** `value instanceof Error`, false instead of a throw for a Proxy whose traps throw. @internal */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** A property, or "[Unreadable]" when its getter throws. */
+function read(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return UNREADABLE;
   }
 }
 

@@ -17,29 +17,59 @@ export interface LogBinding {
 
 /**
  * Retry and timeout settings; every field has a default ({@link RETRY_DEFAULTS}).
+ * A value that is not a finite, non-negative number (or, for `attempts`, at
+ * least 1) is replaced by its default.
  * @example { attempts: 2, timeoutMs: 2_000 } // give up sooner in a latency-sensitive cron
  */
 export interface RetryOptions {
-  /** Attempts in total, first included. Default 3. */
+  /** Attempts per request body in total, first included. Default 3. */
   attempts?: number;
-  /** Time one attempt may take before it is abandoned (and counts as retryable). Default 5,000 ms. */
+  /**
+   * Time one attempt may take before it is abandoned (and counts as
+   * retryable), cut to what is left of the deadline. Default 5,000 ms.
+   */
   timeoutMs?: number;
   /** Base of the exponential backoff between attempts (jittered). Default 250 ms. */
   backoffMs?: number;
   /**
-   * Time the whole delivery may take, retries included. Default 20,000 ms: well
-   * inside the ~30 s `ctx.waitUntil` allows after the response.
+   * Time the whole send may take: every request body of a split send, all
+   * their attempts and backoff. One clock per `sendLog` call or logger send,
+   * started when it is called; a body gets whatever time is left, and a body
+   * not started before the deadline is not tried at all but goes straight to
+   * the `console.error` report with `reason: "deadline"`. Default 20,000 ms,
+   * so the report is written well inside the ~30 s `ctx.waitUntil` allows
+   * after the response; keep it under that when a `ctx` is used.
    */
   deadlineMs?: number;
 }
 
-/** Defaults: worst case 3 × 5 s attempts plus backoff, inside the 20 s deadline and ~30 s of waitUntil. */
+/**
+ * Defaults: up to 3 attempts of at most 5 s per request body, and 20 s for the
+ * whole send however many bodies it has, inside the ~30 s of `ctx.waitUntil`.
+ */
 export const RETRY_DEFAULTS: Required<RetryOptions> = {
   attempts: 3,
   timeoutMs: 5_000,
   backoffMs: 250,
   deadlineMs: 20_000,
 };
+
+/** `options` with every missing or unusable value replaced by its default. Never throws. */
+export function retrySettings(options: RetryOptions | null | undefined): Required<RetryOptions> {
+  const pick = (key: keyof RetryOptions, min: number): number => {
+    let value: unknown;
+    try {
+      value = options?.[key];
+    } catch {}
+    return typeof value === "number" && Number.isFinite(value) && value >= min ? value : RETRY_DEFAULTS[key];
+  };
+  return {
+    attempts: Math.floor(pick("attempts", 1)),
+    timeoutMs: pick("timeoutMs", 0),
+    backoffMs: pick("backoffMs", 0),
+    deadlineMs: pick("deadlineMs", 0),
+  };
+}
 
 /** Longest wait a `Retry-After` header may impose. */
 const MAX_RETRY_AFTER_MS = 5_000;
@@ -51,7 +81,10 @@ export type DeliveryResult =
   | {
       ok: false;
       attempts: number;
-      /** `http` (an error status), `timeout`, `network` (the call threw or rejected) or `deadline`. */
+      /**
+       * `http` (an error status), `timeout`, `network` (the call threw or
+       * rejected) or `deadline` (the send's deadline passed before this body was tried).
+       */
       reason: "http" | "timeout" | "network" | "deadline";
       status?: number;
       /** log-worker's error code, or the thrown error's message. */
@@ -69,31 +102,41 @@ type Attempt =
       retryAfterMs?: number;
     };
 
-/** POSTs `body` to `url` through `binding`, retrying 5xx, 429, network errors and timeouts. */
+/**
+ * POSTs `body` to `url` through `binding`, retrying 5xx, 429, network errors
+ * and timeouts, until `deadline` (epoch ms; default: `deadlineMs` from now).
+ * A send passes its own deadline, shared by all of its bodies.
+ */
 export async function postWithRetry(
   binding: LogBinding,
   url: string,
   body: string,
   options: RetryOptions = {},
+  deadline?: number,
 ): Promise<DeliveryResult> {
-  const { attempts, timeoutMs, backoffMs, deadlineMs } = { ...RETRY_DEFAULTS, ...definedOnly(options) };
-  const deadline = Date.now() + deadlineMs;
+  const { attempts, timeoutMs, backoffMs, deadlineMs } = retrySettings(options);
+  const end = deadline ?? Date.now() + deadlineMs;
   let last: Attempt | undefined;
   let made = 0;
-  for (let attempt = 1; attempt <= Math.max(1, attempts); attempt++) {
-    const remaining = deadline - Date.now();
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const remaining = end - Date.now();
     if (remaining <= 0) break;
     made = attempt;
     last = await attemptOnce(binding, url, body, Math.min(timeoutMs, remaining));
     if (last.ok) return { ok: true, attempts: attempt };
     if (!last.retryable || attempt >= attempts) break;
     const delay = Math.max(backoff(backoffMs, attempt), Math.min(last.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
-    if (Date.now() + delay >= deadline) break;
+    if (Date.now() + delay >= end) break;
     await sleep(delay);
   }
-  if (!last || last.ok) return { ok: false, attempts: made, reason: "deadline" };
+  if (!last || last.ok) {
+    return { ok: false, attempts: made, reason: "deadline", detail: NOT_ATTEMPTED };
+  }
   return { ok: false, attempts: made, reason: last.reason, status: last.status, detail: last.detail };
 }
+
+/** Why a body was never sent. */
+export const NOT_ATTEMPTED = "not attempted: the send's deadline had passed";
 
 /** "Equal jitter": half the exponential step fixed, half random, so retries from many isolates spread out. */
 function backoff(baseMs: number, attempt: number): number {
@@ -185,10 +228,6 @@ function describe(err: unknown): string {
   } catch {
     return "unknown error";
   }
-}
-
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function noop(): void {}

@@ -158,3 +158,148 @@ describe("createLogger", () => {
     expect(String(consoleError.mock.calls[0]?.[0])).not.toContain("pw-2");
   });
 });
+
+/** Objects that throw when read in various ways. */
+function hostiles() {
+  const getter = {
+    ok: 1,
+    get boom(): never {
+      throw new Error("getter");
+    },
+  };
+  const trap = new Proxy(
+    {},
+    {
+      ownKeys() {
+        throw new Error("ownKeys");
+      },
+      get() {
+        throw new Error("get");
+      },
+      getPrototypeOf() {
+        throw new Error("getPrototypeOf");
+      },
+    },
+  );
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const json = {
+    toJSON() {
+      throw new Error("toJSON");
+    },
+  };
+  return { getter, trap, revoked, json };
+}
+
+describe("createLogger never throws into its caller", () => {
+  it("child() with a throwing getter keeps the readable fields and marks the other", async () => {
+    const double = bindingDouble();
+    const log = createLogger({ binding: double.binding, service: "svc" });
+    const { getter } = hostiles();
+    let child: ReturnType<typeof log.child> | undefined;
+    expect(() => {
+      child = log.child(getter);
+    }).not.toThrow();
+    child?.info("from child");
+    await log.flush();
+    expect(double.entries()).toEqual([
+      expect.objectContaining({ message: "from child", ok: 1, boom: "[Unreadable]" }),
+    ]);
+  });
+
+  it("child() with a Proxy or a revoked Proxy still gives a working logger", async () => {
+    const double = bindingDouble();
+    const log = createLogger({ binding: double.binding, service: "svc" });
+    const { trap, revoked } = hostiles();
+    expect(() => log.child(trap).info("trap")).not.toThrow();
+    expect(() => log.child(revoked).child({ step: 2 }).info("revoked")).not.toThrow();
+    await log.flush();
+    expect(double.entries()).toEqual([
+      expect.objectContaining({ message: "trap", service: "svc", fields: "[Unreadable]" }),
+      expect.objectContaining({ message: "revoked", service: "svc", fields: "[Unreadable]", step: 2 }),
+    ]);
+  });
+
+  it("createLogger() with hostile fields and options", async () => {
+    const double = bindingDouble();
+    const { getter } = hostiles();
+    let log: ReturnType<typeof createLogger> | undefined;
+    expect(() => {
+      log = createLogger({
+        binding: double.binding,
+        service: "svc",
+        fields: getter,
+        get redact(): never {
+          throw new Error("redact");
+        },
+      });
+    }).not.toThrow();
+    log?.info("m", { password: "pw-h" });
+    await log?.flush();
+    expect(double.entries()).toEqual([
+      expect.objectContaining({ message: "m", ok: 1, boom: "[Unreadable]", password: "[REDACTED]" }),
+    ]);
+  });
+
+  it("keeps a line whose fields hold a throwing toJSON, a Proxy or a revoked Proxy", async () => {
+    const double = bindingDouble();
+    const log = createLogger({ binding: double.binding, service: "svc" });
+    const { getter, trap, revoked, json } = hostiles();
+    expect(() => {
+      log.info("nested", { json, trap, revoked, n: 1 });
+      log.info("proxy as fields", trap);
+      log.info("revoked as fields", revoked);
+      log.info("getter as fields", getter);
+    }).not.toThrow();
+    await log.flush();
+    const entries = double.entries();
+    expect(entries.map((e) => e.message)).toEqual([
+      "nested",
+      "proxy as fields",
+      "revoked as fields",
+      "getter as fields",
+    ]);
+    expect(entries[0]).toMatchObject({
+      json: "[Unserializable]",
+      trap: "[Unserializable]",
+      revoked: "[Unserializable]",
+      n: 1,
+      level: "info",
+      service: "svc",
+    });
+    expect(entries[1]).toMatchObject({ fields: "[Unreadable]", level: "info" });
+    expect(entries[3]).toMatchObject({ ok: 1, boom: "[Unreadable]" });
+  });
+
+  it("keeps a line whose message cannot be turned into a string", async () => {
+    const double = bindingDouble();
+    const log = createLogger({ binding: double.binding, service: "svc" });
+    const message = {
+      toString(): never {
+        throw new Error("toString");
+      },
+    };
+    expect(() => log.warn(message as unknown as string)).not.toThrow();
+    await log.flush();
+    expect(double.entries()).toEqual([
+      expect.objectContaining({ level: "warn", message: "(unprintable message)" }),
+    ]);
+  });
+
+  it("flush() resolves when ctx.waitUntil throws or is not a function", async () => {
+    const double = bindingDouble();
+    for (const ctx of [
+      {
+        waitUntil() {
+          throw new Error("over");
+        },
+      },
+      { waitUntil: 1 } as unknown as { waitUntil(p: Promise<unknown>): void },
+    ]) {
+      const log = createLogger({ binding: double.binding, ctx, service: "svc" });
+      log.info("x");
+      await expect(log.flush()).resolves.toBeUndefined();
+    }
+    expect(double.entries()).toHaveLength(2);
+  });
+});

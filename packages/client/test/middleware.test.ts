@@ -167,3 +167,96 @@ describe("requestLogger: one batch per request", () => {
     expect(consoleError).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("requestLogger never changes the response", () => {
+  const boom = {
+    ok: 1,
+    get boom(): never {
+      throw new Error("getter");
+    },
+  };
+  const trap = new Proxy(
+    {},
+    {
+      ownKeys() {
+        throw new Error("ownKeys");
+      },
+      getPrototypeOf() {
+        throw new Error("getPrototypeOf");
+      },
+    },
+  );
+  const json = {
+    toJSON() {
+      throw new Error("toJSON");
+    },
+  };
+
+  /** An app whose handler logs hostile values; `fields` go to the middleware. */
+  async function hostileRun(fields: Record<string, unknown> | undefined) {
+    const double = bindingDouble();
+    const app = new Hono<TestEnv>();
+    app.use(requestLogger({ service: "test-worker", fields }));
+    app.get("/hostile", (c) => {
+      const child = c.var.log.child(boom);
+      child.info("child of a getter", { json });
+      c.var.log.child(trap).warn("child of a proxy");
+      c.var.log.info("proxy as fields", trap);
+      return c.json({ requestId: c.var.requestId, ok: true }, 201, { "X-Custom": "yes" });
+    });
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request("https://auth.example/hostile", { headers: { "X-Request-Id": "hostile-1" } }),
+      { log_worker: double.binding },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return { res, double };
+  }
+
+  it("answers as the handler said when the middleware's fields throw, and child() gets hostile values", async () => {
+    for (const fields of [undefined, boom, trap as Record<string, unknown>]) {
+      const { res, double } = await hostileRun(fields);
+      expect(res.status).toBe(201);
+      expect(res.headers.get("X-Custom")).toBe("yes");
+      expect(res.headers.get("X-Request-Id")).toBe("hostile-1");
+      expect(await res.json()).toEqual({ requestId: "hostile-1", ok: true });
+      // Every line still went out, in one batch, with the request id.
+      expect(double.calls).toHaveLength(1);
+      expect(double.entries().map((e) => [e.message, e.requestId])).toEqual([
+        ["child of a getter", "hostile-1"],
+        ["child of a proxy", "hostile-1"],
+        ["proxy as fields", "hostile-1"],
+        ["GET /hostile 201", "hostile-1"],
+      ]);
+      expect(double.entries()[0]).toMatchObject({ ok: 1, boom: "[Unreadable]", json: "[Unserializable]" });
+    }
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+
+  it("answers as the handler said when the binding getter and the request-id header option throw", async () => {
+    const app = new Hono<TestEnv>();
+    app.use(
+      requestLogger({
+        service: "test-worker",
+        binding: () => {
+          throw new Error("no binding");
+        },
+        requestIdHeader: 42 as unknown as string,
+      }),
+    );
+    app.get("/ok", (c) => {
+      c.var.log.info("still a logger");
+      return c.text("fine");
+    });
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request("https://auth.example/ok"),
+      { log_worker: bindingDouble().binding },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("fine");
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_DEPTH, REDACTED, redact } from "../src/redact";
+import { DEFAULT_REDACT_KEYS, keyWords, MAX_DEPTH, normaliseKey, REDACTED, redact } from "../src/redact";
 
 describe("redact", () => {
   it("replaces values under sensitive keys in any case and spelling", () => {
@@ -25,15 +25,270 @@ describe("redact", () => {
     expect(redact(input)).toEqual(Object.fromEntries(keys.map((k) => [k, REDACTED])));
   });
 
-  it("leaves other keys alone, including ones that only start with a sensitive word", () => {
+  it("leaves other keys alone: words that only contain a sensitive word, and unrelated ones", () => {
     const input = {
       user: "ada",
-      tokenCount: 3,
-      secretName: "db",
       tokenizer: "bpe",
-      authorizationUrl: "/auth",
+      author: "ada",
+      authorName: "Ada",
+      authority: "idp.example",
+      key: "log:2026-11-28",
+      keys: ["a", "b"],
+      possessive: true,
+      bypass: false,
+      publicKey: "ssh-ed25519 AAAA",
+      accessKeyId: "AKIA…",
+      idempotencyKey: "k1",
+      sessions: 3,
     };
     expect(redact(input)).toEqual(input);
+  });
+
+  it("redacts the keys the old suffix rule let through", () => {
+    const keys = [
+      "secretKey",
+      "secret_access_key",
+      "aws_secret_access_key",
+      "AWS_SECRET_ACCESS_KEY",
+      "passwordHash",
+      "password_confirmation",
+      "password2",
+      "privateKeyPem",
+      "private-key.pem",
+      "tokenValue",
+      "credentials",
+      "credential",
+      "jwt",
+      "JWTToken",
+      "sessionId",
+      "session_id",
+      "sessionID",
+      "session",
+      "secretName",
+      "authorizationUrl",
+    ];
+    const input = Object.fromEntries(keys.map((k) => [k, `value-of-${k}`]));
+    expect(redact(input)).toEqual(Object.fromEntries(keys.map((k) => [k, REDACTED])));
+  });
+
+  it("redacts every word of the list, whatever the word boundaries and case", () => {
+    const keys = [
+      "pwd",
+      "dbPwd",
+      "passphrase",
+      "PASSPHRASE",
+      "idToken",
+      "id_token",
+      "idtoken",
+      "accesstoken",
+      "REFRESH_TOKEN",
+      "setcookie",
+      "set cookie",
+      "apikey",
+      "APIKey",
+      "XAPIKey",
+      "apiKeys",
+      "privatekey",
+      "PrivateKey",
+      "sessionid",
+      "bearer",
+      "bearerToken",
+      "clientSecret",
+      "client.secret",
+      "secrets",
+      "passwords",
+      "accessTokens",
+      "refresh_tokens",
+      "authToken",
+      "authHeader",
+      "authKey",
+      "csrfToken",
+      "signingKey",
+      "ENCRYPTION_KEY",
+      "passcode",
+      // Run-together lowercase words end with an entry of five or more letters.
+      "dbpassword",
+      "userpassword",
+      "xapikey",
+      "mysecret",
+      "csrftoken",
+      "sessiontoken",
+      "useremailpassword",
+    ];
+    const input = Object.fromEntries(keys.map((k) => [k, `value-of-${k}`]));
+    expect(redact(input)).toEqual(Object.fromEntries(keys.map((k) => [k, REDACTED])));
+  });
+
+  it("keeps counts: plural tokens, and a sensitive word followed by a quantity word", () => {
+    const input = {
+      tokens: 1234,
+      maxTokens: 4096,
+      max_tokens: 4096,
+      inputTokens: 10,
+      outputTokens: 20,
+      totalTokens: 30,
+      promptTokens: 5,
+      tokenCount: 3,
+      token_count: 3,
+      promptTokenCount: 7,
+      tokenLimit: 100,
+      tokenUsage: { input: 1 },
+      sessionCount: 2,
+      passwordLength: 12,
+      passwordMinLength: 8,
+      secretsCount: 4,
+      cookieSize: 300,
+      sessionDurationMs: 1200,
+      tokenTtl: 3600,
+    };
+    expect(redact(input)).toEqual(input);
+  });
+
+  it("redacts auth, signature and pass as the last word of a key only", () => {
+    const input = {
+      auth: "Basic YWRhOnB3",
+      basicAuth: "ada:pw",
+      "x-auth": "k",
+      proxy_auth: "p",
+      signature: "sig",
+      "X-Hub-Signature-256": "sha256=abc",
+      "X-Amz-Signature": "abc",
+      pass: "pw",
+      pass2: "pw",
+      smtpPass: "pw",
+      authMethod: "password",
+      authProvider: "google",
+      authenticated: true,
+      signatureValid: true,
+      signatureAlgorithm: "HMAC-SHA256",
+      passCount: 2,
+      author: "ada",
+    };
+    expect(redact(input)).toEqual({
+      auth: REDACTED,
+      basicAuth: REDACTED,
+      "x-auth": REDACTED,
+      proxy_auth: REDACTED,
+      signature: REDACTED,
+      "X-Hub-Signature-256": REDACTED, // a trailing number word does not end the key
+      "X-Amz-Signature": REDACTED,
+      pass: REDACTED,
+      pass2: REDACTED,
+      smtpPass: REDACTED,
+      authMethod: "password",
+      authProvider: "google",
+      authenticated: true,
+      signatureValid: true,
+      signatureAlgorithm: "HMAC-SHA256",
+      passCount: 2,
+      author: "ada",
+    });
+  });
+
+  it("redacts the new words nested, inside arrays, in Headers and in any case", () => {
+    expect(
+      redact({
+        users: [{ name: "a", passwordHash: "h" }, [{ SESSION_ID: "s" }]],
+        deep: { deeper: { aws_secret_access_key: "k", maxTokens: 9 } },
+        headers: new Headers({ "Cf-Access-Jwt-Assertion": "eyJ", Accept: "*/*" }),
+        map: new Map([["tokenValue", "v"]]),
+      }),
+    ).toEqual({
+      users: [{ name: "a", passwordHash: REDACTED }, [{ SESSION_ID: REDACTED }]],
+      deep: { deeper: { aws_secret_access_key: REDACTED, maxTokens: 9 } },
+      headers: { "cf-access-jwt-assertion": REDACTED, accept: "*/*" },
+      map: { tokenValue: REDACTED },
+    });
+  });
+
+  it("splits keys into lowercase words", () => {
+    expect(keyWords("aws_secret_access_key")).toEqual(["aws", "secret", "access", "key"]);
+    expect(keyWords("privateKeyPem")).toEqual(["private", "key", "pem"]);
+    expect(keyWords("XMLHttpRequest")).toEqual(["xml", "http", "request"]);
+    expect(keyWords("APIKey")).toEqual(["api", "key"]);
+    expect(keyWords("password2")).toEqual(["password", "2"]);
+    expect(keyWords("X-Api-Key")).toEqual(["x", "api", "key"]);
+    expect(keyWords("set cookie.v2")).toEqual(["set", "cookie", "v", "2"]);
+    expect(keyWords("sessionID")).toEqual(["session", "id"]);
+    expect(keyWords("")).toEqual([]);
+    expect(normaliseKey("X-Api-Key")).toBe("xapikey");
+  });
+
+  it("keeps DEFAULT_REDACT_KEYS reusable as a base list", () => {
+    const input = { password: "p", ssn: "1", basicAuth: "b", maxTokens: 1, authMethod: "m" };
+    expect(redact(input, { keys: [...DEFAULT_REDACT_KEYS, "ssn"] })).toEqual({
+      password: REDACTED,
+      ssn: REDACTED,
+      basicAuth: REDACTED,
+      maxTokens: 1,
+      authMethod: "m",
+    });
+  });
+
+  it("matches configured keys by words too; `$` limits one to the end of the key", () => {
+    const input = {
+      cardNumber: "4111",
+      CARD_NUMBER: "4111",
+      creditcardnumber: "4111",
+      pin: "1",
+      pinHint: "h",
+      userPin: "2",
+    };
+    expect(redact(input, { keys: ["card_number", "pin$"] })).toEqual({
+      cardNumber: REDACTED,
+      CARD_NUMBER: REDACTED,
+      creditcardnumber: REDACTED,
+      pin: REDACTED,
+      pinHint: "h",
+      userPin: REDACTED,
+    });
+  });
+
+  it("falls back to the defaults, never to no redaction, when the configuration is unreadable", () => {
+    const hostile = {
+      get keys(): string[] {
+        throw new Error("getter");
+      },
+    };
+    expect(redact({ password: "p", n: 1 }, hostile)).toEqual({ password: REDACTED, n: 1 });
+    expect(redact({ password: "p" }, { keys: "password" as unknown as string[] })).toEqual({
+      password: REDACTED,
+    });
+  });
+
+  it("marks only the hostile value: a throwing toJSON, a Proxy, a revoked Proxy", () => {
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("ownKeys");
+        },
+        getPrototypeOf() {
+          throw new Error("getPrototypeOf");
+        },
+      },
+    );
+    expect(
+      redact({
+        ok: 1,
+        json: {
+          toJSON() {
+            throw new Error("toJSON");
+          },
+        },
+        trap,
+        revoked,
+        list: [1, trap],
+      }),
+    ).toEqual({
+      ok: 1,
+      json: "[Unserializable]",
+      trap: "[Unserializable]",
+      revoked: "[Unserializable]",
+      list: [1, "[Unserializable]"],
+    });
   });
 
   it("redacts in nested objects and inside arrays, whole values included", () => {
@@ -41,12 +296,12 @@ describe("redact", () => {
       redact({
         request: { headers: { authorization: "Bearer x", accept: "*/*" } },
         users: [{ name: "a", password: "p1" }, [{ token: "t" }]],
-        credentials: { apiKey: { id: 1, value: "k" } },
+        settings: { apiKey: { id: 1, value: "k" } },
       }),
     ).toEqual({
       request: { headers: { authorization: REDACTED, accept: "*/*" } },
       users: [{ name: "a", password: REDACTED }, [{ token: REDACTED }]],
-      credentials: { apiKey: REDACTED },
+      settings: { apiKey: REDACTED },
     });
   });
 

@@ -12,9 +12,27 @@ afterEach(() => {
   consoleError.mockRestore();
 });
 
+interface FallbackLine {
+  message: string;
+  sendId: string;
+  part: number;
+  parts: number;
+  failures: Record<string, unknown>[];
+  entries: Record<string, unknown>[];
+}
+
 /** The parsed `console.error` lines the client wrote. */
-function fallbackLines(): { message: string; failures: Record<string, unknown>[]; entries: unknown[] }[] {
+function fallbackLines(): FallbackLine[] {
   return consoleError.mock.calls.map((args) => JSON.parse(String(args[0])));
+}
+
+/** Entries lost per failure reason, summed over every fallback line. */
+function lostByReason(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of fallbackLines()) {
+    for (const f of line.failures) out[String(f.reason)] = (out[String(f.reason)] ?? 0) + Number(f.entries);
+  }
+  return out;
 }
 
 describe("sendLog delivery", () => {
@@ -209,13 +227,15 @@ describe("sendLog retry", () => {
     ]);
   });
 
-  it("reports a split send's lost requests in one line", async () => {
+  it("reports a split send's lost requests under one send id", async () => {
     const double = bindingDouble({ status: 201 }, { status: 400 });
     const entries = Array.from({ length: 1_500 }, (_, i) => ({ message: `m${i}` }));
     await sendLog(double.binding, null, entries, FAST);
     expect(double.calls).toHaveLength(2);
-    expect(consoleError).toHaveBeenCalledTimes(1);
-    expect(fallbackLines()[0]?.entries).toHaveLength(500);
+    const lines = fallbackLines();
+    expect(new Set(lines.map((l) => l.sendId)).size).toBe(1);
+    expect(lines.flatMap((l) => l.entries)).toHaveLength(500);
+    expect(lostByReason()).toEqual({ http: 500 });
   });
 
   it("stops retrying at the deadline", async () => {
@@ -283,5 +303,203 @@ describe("sendLog never fails its caller", () => {
     expect(double.entries()).toEqual([
       { message: "odd", big: "10", self: "[Circular]", boom: "[Unreadable]" },
     ]);
+  });
+});
+
+describe("sendLog: one deadline for the whole send", () => {
+  // No timing assertions (these machines are shared and noisy): each test checks
+  // which bodies were tried and how each entry was reported.
+  it("ends a send of five bodies against a hanging log-worker at its deadline, reporting every entry", async () => {
+    const double = bindingDouble("hang");
+    const entries = Array.from({ length: 4_500 }, (_, i) => ({ message: `m${i}` }));
+    await sendLog(double.binding, null, entries, {
+      attempts: 3,
+      timeoutMs: 150,
+      backoffMs: 1,
+      deadlineMs: 400,
+    });
+    // Four bodies were tried in the first round; the fifth (500 entries) never was:
+    // with a deadline per body it would have been tried in a second round.
+    expect(double.calls.every((c) => c.entries.length === 1_000)).toBe(true);
+    expect(lostByReason()).toEqual({ timeout: 4_000, deadline: 500 });
+    const notAttempted = fallbackLines()
+      .flatMap((l) => l.failures)
+      .find((f) => f.reason === "deadline");
+    expect(notAttempted).toMatchObject({ attempts: 0 });
+    // Every entry is in the report, exactly once.
+    const reported = fallbackLines().flatMap((l) => l.entries.map((e) => e.message));
+    expect(reported.sort()).toEqual(entries.map((e) => e.message).sort());
+  });
+
+  it("gives a body of a later round only the time that remains", async () => {
+    const calls: number[] = [];
+    // The first round answers after 300 ms; the fifth body would answer after 900 ms,
+    // within a deadline of its own (1,000 ms) but not within the ~700 ms the send has left.
+    const slow = {
+      fetch(_url: string, init?: RequestInit) {
+        const size = (JSON.parse(String(init?.body)) as unknown[]).length;
+        calls.push(size);
+        const delay = size === 500 ? 900 : 300;
+        return new Promise<Response>((resolve) =>
+          setTimeout(() => resolve(new Response(null, { status: 201 })), delay),
+        );
+      },
+    };
+    const entries = Array.from({ length: 4_500 }, (_, i) => ({ message: `m${i}` }));
+    await sendLog(slow, null, entries, { attempts: 1, timeoutMs: 5_000, deadlineMs: 1_000 });
+    expect(calls).toEqual([1_000, 1_000, 1_000, 1_000, 500]);
+    // The fifth body was abandoned at the send's deadline and reported, not delivered late.
+    const lost = fallbackLines().flatMap((l) => l.entries.map((e) => e.message));
+    expect(lost.sort()).toEqual(
+      entries
+        .slice(4_000)
+        .map((e) => e.message)
+        .sort(),
+    );
+  });
+
+  it("delivers every body of a split send when log-worker answers in time", async () => {
+    const double = bindingDouble();
+    const entries = Array.from({ length: 9_000 }, (_, i) => ({ message: `m${i}` }));
+    await sendLog(double.binding, null, entries, { deadlineMs: 5_000 });
+    expect(double.calls).toHaveLength(9);
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+});
+
+describe("sendLog: bounded give-up lines", () => {
+  const LINE_BYTES = 128 * 1024;
+  const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+
+  function checkParts(expected: string[]) {
+    const raw = consoleError.mock.calls.map((args) => String(args[0]));
+    const lines = fallbackLines();
+    const [first] = lines;
+    expect(first?.sendId).toEqual(expect.any(String));
+    for (const [i, line] of lines.entries()) {
+      expect(bytes(raw[i] ?? "")).toBeLessThanOrEqual(LINE_BYTES);
+      expect(line.entries.length).toBeLessThanOrEqual(100);
+      expect(line).toMatchObject({ level: "error", source: "@log-service/client" });
+      expect(line.sendId).toBe(first?.sendId);
+      expect(line.part).toBe(i + 1);
+      expect(line.parts).toBe(lines.length);
+      expect(line.message).toContain(`part ${i + 1} of ${lines.length}`);
+      expect(line.message).toContain(`send ${first?.sendId}`);
+    }
+    const reported = lines.flatMap((l) => l.entries.map((e) => String(e.message)));
+    expect(reported).toHaveLength(expected.length);
+    expect(reported).toEqual(expected);
+    return lines;
+  }
+
+  it("splits a 2,500-entry give-up into lines of at most 100 entries, each entry once", async () => {
+    const double = bindingDouble({ status: 500 });
+    const entries = Array.from({ length: 2_500 }, (_, i) => ({ message: `m${i}`, password: `pw-${i}` }));
+    await sendLog(double.binding, null, entries, FAST);
+    const lines = checkParts(entries.map((e) => e.message));
+    expect(lines).toHaveLength(25);
+    for (const line of lines) expect(line.entries.every((e) => e.password === "[REDACTED]")).toBe(true);
+    expect(lostByReason()).toEqual({ http: 2_500 });
+  });
+
+  it("keeps each line under 128 KiB when the entries are large", async () => {
+    const entries = Array.from({ length: 300 }, (_, i) => ({
+      message: `big ${i}`,
+      blob: "x".repeat(10_000),
+    }));
+    await sendLog(undefined, null, entries);
+    const lines = checkParts(entries.map((e) => e.message));
+    expect(lines.length).toBeGreaterThanOrEqual(24); // ~3 MiB in 128 KiB lines
+    expect(lines.flatMap((l) => l.entries).every((e) => e.blob === "x".repeat(10_000))).toBe(true);
+  });
+
+  it("shrinks a single entry too large for one line (an invalid entry is not shrunk before)", async () => {
+    const double = bindingDouble();
+    await sendLog(double.binding, null, [{ message: "", blob: "z".repeat(1_000_000) }, { message: "fine" }]);
+    expect(double.entries()).toEqual([{ message: "fine" }]);
+    const [line] = checkParts([""]);
+    expect(line?.entries[0]).toMatchObject({ truncated: true });
+  });
+});
+
+describe("sendLog: nothing runs on, or throws into, the caller's path", () => {
+  it("validates and serializes after the call returns", async () => {
+    const double = bindingDouble();
+    const stringify = vi.spyOn(JSON, "stringify");
+    let during = -1;
+    try {
+      const sent = sendLog(double.binding, null, [{ message: "a" }, { message: "b" }]);
+      during = stringify.mock.calls.length;
+      await sent;
+    } finally {
+      stringify.mockRestore();
+    }
+    expect(during).toBe(0);
+    expect(double.entries()).toEqual([{ message: "a" }, { message: "b" }]);
+  });
+
+  it("copies the entries when called: later changes are not sent", async () => {
+    const double = bindingDouble();
+    const entry = { message: "snapshot", n: 1 };
+    const sent = sendLog(double.binding, null, entry);
+    entry.n = 2;
+    await sent;
+    expect(double.entries()).toEqual([{ message: "snapshot", n: 1 }]);
+  });
+
+  it("sends an entry holding a throwing toJSON or a Proxy, marking only those values", async () => {
+    const double = bindingDouble();
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("ownKeys");
+        },
+      },
+    );
+    const hostile = {
+      toJSON() {
+        throw new Error("toJSON");
+      },
+    };
+    await sendLog(double.binding, null, { message: "odd", hostile, trap, n: 1 });
+    expect(double.entries()).toEqual([
+      { message: "odd", hostile: "[Unserializable]", trap: "[Unserializable]", n: 1 },
+    ]);
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+
+  it("uses the default redaction, and delivers, when the options throw on every read", async () => {
+    const double = bindingDouble();
+    const options = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error("options");
+        },
+        ownKeys() {
+          throw new Error("options");
+        },
+      },
+    );
+    let sent: Promise<void> | undefined;
+    expect(() => {
+      sent = sendLog(double.binding, null, { message: "m", password: "pw-opt" }, options);
+    }).not.toThrow();
+    await expect(sent).resolves.toBeUndefined();
+    expect(double.entries()).toEqual([{ message: "m", password: "[REDACTED]" }]);
+  });
+
+  it("neither throws nor rejects for a revoked Proxy as the entries, and reports it", async () => {
+    const double = bindingDouble();
+    const { proxy, revoke } = Proxy.revocable([{ message: "x" }], {});
+    revoke();
+    let sent: Promise<void> | undefined;
+    expect(() => {
+      sent = sendLog(double.binding, null, proxy as never);
+    }).not.toThrow();
+    await expect(sent).resolves.toBeUndefined();
+    expect(double.calls).toHaveLength(0);
+    expect(consoleError).toHaveBeenCalledTimes(1);
   });
 });
