@@ -26,6 +26,9 @@ const STEPS = [
         .filter((p) => existsSync(join(ROOT, p, "tsconfig.json")))
         .map((p) => [bin("tsc"), "-p", p]),
       [bin("tsc"), "-p", "tsconfig.node.json"],
+      ...(existsSync(join(ROOT, "bench", "workers", "tsconfig.json"))
+        ? [[bin("tsc"), "-p", "bench/workers"]]
+        : []),
     ],
   },
   { name: "lint", what: "Biome lint and format", commands: [[bin("biome"), "ci", "."]] },

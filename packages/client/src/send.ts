@@ -211,6 +211,10 @@ async function run(
   id: string,
 ): Promise<void> {
   try {
+    // Yield one macrotask before touching the binding: the caller's response
+    // goes out first, instead of waiting behind validation, serialization and
+    // (when both workers share a thread, as locally) log-worker's own work.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     await deliver(binding, validate(entries, failures), settings, failures, startedAt + settings.deadlineMs);
   } catch (err) {
     // A bug in the client: report what is not reported yet rather than lose it.

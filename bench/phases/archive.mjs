@@ -1,0 +1,103 @@
+// Issue 5, figure 4: how fast one archive run moves a backlog from KV to R2,
+// and whether workerd's memory grows with the backlog. Each size gets a fresh
+// log-worker under Miniflare with ARCHIVE_OPS_BUDGET raised (a binding value,
+// the same as `--var ARCHIVE_OPS_BUDGET:1000000` to wrangler dev) so that one
+// POST /flush archives everything; the flush is what is timed.
+import { makeBodies } from "../entries.mjs";
+import { countKeys } from "../kv-count.mjs";
+import { requestJson, runLoad } from "../load.mjs";
+import { readRss, sampleRss } from "../rss.mjs";
+import { API_KEY, startLogWorker } from "../targets.mjs";
+
+export const ARCHIVE_BENCH_BUDGET = "1000000";
+
+/**
+ * @typedef {object} ArchiveRow
+ * @property {"miniflare"} path
+ * @property {number} entries        archived by the run
+ * @property {number} keys           KV batches (entries / 10)
+ * @property {number} objects        R2 archive objects written
+ * @property {number} seconds        POST /flush, request to response
+ * @property {number} entriesPerS
+ * @property {number} ops            KV + R2 operations the run made (its own count)
+ * @property {number} rssBefore      workerd VmRSS just before the flush, bytes
+ * @property {number} rssPeak        highest sample during the flush
+ * @property {number} rssGrowth      peak − before
+ * @property {number} rssSamples
+ * @property {number} leftInKv       `log:` keys left after the run (must be 0)
+ */
+
+/** @param {import("../context.mjs").BenchContext} ctx */
+export async function archivePhase(ctx) {
+  const s = ctx.settings.archive;
+  const script = await ctx.bundle("logWorker");
+  /** @type {ArchiveRow[]} */
+  const rows = [];
+  for (const size of s.sizes) {
+    ctx.say(`archive: seeding ${size.toLocaleString("en-US")} entries through POST /log`);
+    const w = await startLogWorker(`archive-${size}`, ctx.stateDir(`archive-${size}`), script, {
+      ARCHIVE_OPS_BUDGET: ARCHIVE_BENCH_BUDGET,
+    });
+    try {
+      const requests = size / s.entriesPerRequest;
+      const seed = await runLoad({
+        origin: w.origin,
+        path: "/log",
+        headers: { "Content-Type": "application/json", "X-API-Key": API_KEY },
+        bodies: makeBodies(s.entriesPerRequest, 64),
+        concurrency: s.seedConcurrency,
+        durationMs: 600_000,
+        maxRequests: requests,
+      });
+      if (seed.ok !== requests) {
+        throw new Error(`archive: seeding got ${seed.ok} of ${requests} 2xx (${seed.firstFailure})`);
+      }
+      // Let the seeding's garbage settle, then take the baseline from a few samples.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const baseline = [];
+      for (let i = 0; i < 5; i++) {
+        baseline.push(readRss(w.pid));
+        await new Promise((r) => setTimeout(r, s.rssIntervalMs));
+      }
+      const rssBefore = Math.max(...baseline);
+
+      ctx.say(`archive: POST /flush of ${size.toLocaleString("en-US")} entries`);
+      const sampler = sampleRss(w.pid, s.rssIntervalMs);
+      const t0 = performance.now();
+      const flush = await requestJson(`${w.origin}/flush`, {
+        method: "POST",
+        headers: { "X-API-Key": API_KEY, "X-Worker-Request": "true" },
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const rss = sampler.stop();
+      if (flush.status !== 200 || flush.body.remaining !== false || flush.body.archived !== size) {
+        throw new Error(
+          `archive: /flush answered ${flush.status} ${JSON.stringify(flush.body).slice(0, 500)}`,
+        );
+      }
+      const stats = await requestJson(`${w.origin}/debug/stats`, { headers: { "X-API-Key": API_KEY } });
+      const kv = await w.mf.getKVNamespace("log_state");
+      const row = {
+        path: /** @type {const} */ ("miniflare"),
+        entries: flush.body.archived,
+        keys: flush.body.keys,
+        objects: flush.body.objects.length,
+        seconds,
+        entriesPerS: flush.body.archived / seconds,
+        ops: stats.body?.lastRun?.ops ?? Number.NaN,
+        rssBefore,
+        rssPeak: rss.peak,
+        rssGrowth: rss.peak - rssBefore,
+        rssSamples: rss.samples,
+        leftInKv: await countKeys(kv, "log:"),
+      };
+      rows.push(row);
+      ctx.say(
+        `archive: ${size} entries in ${seconds.toFixed(2)} s, RSS +${(row.rssGrowth / 2 ** 20).toFixed(1)} MiB`,
+      );
+    } finally {
+      await w.stop();
+    }
+  }
+  return { budget: Number(ARCHIVE_BENCH_BUDGET), rows };
+}

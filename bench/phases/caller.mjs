@@ -1,0 +1,151 @@
+// Issue 5, figure 3: what logging costs the caller. auth-worker runs twice under
+// Miniflare, unchanged: once with its `log_worker` binding on log-worker's
+// LogIngest entrypoint (logging on), once on a sink that accepts every batch and
+// does nothing (logging off: the client still builds and sends its batch, the
+// service binding still carries it; what is left out is log-worker's own work,
+// validation and the KV write). Rounds alternate on/off; latencies are pooled.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../../scripts/lib/wrangler-dev.mjs";
+import { countKeys } from "../kv-count.mjs";
+import { loadFigures, mergeLoads, requestJson, runLoad } from "../load.mjs";
+import { AUTH_CONFIG, startAuthStack } from "../targets.mjs";
+
+const CREDENTIALS = { email: "bench@example.com", password: "correct horse battery staple" };
+
+/**
+ * @typedef {object} CallerRow
+ * @property {"miniflare"} path
+ * @property {string} route
+ * @property {number} concurrency
+ * @property {number} pauseMs    think time after each response
+ * @property {ReturnType<typeof loadFigures>} on
+ * @property {ReturnType<typeof loadFigures>} off
+ * @property {number} p50Ratio   on / off
+ * @property {number} p99Ratio
+ * @property {number} rpsRatio
+ */
+
+/** @param {import("../context.mjs").BenchContext} ctx */
+export async function callerPhase(ctx) {
+  if (!existsSync(join(ROOT, AUTH_CONFIG)) || !existsSync(join(ROOT, "packages/auth-worker/src/index.ts"))) {
+    return { skipped: `${AUTH_CONFIG} or packages/auth-worker is missing` };
+  }
+  const s = ctx.settings.caller;
+  ctx.say("caller: starting auth-worker with logging on (log-worker) and off (no-op sink)");
+  const [auth, logWorker] = await Promise.all([ctx.bundle("auth"), ctx.bundle("logWorker")]);
+  /** @type {import("../miniflare.mjs").RunningMiniflare[]} */
+  const started = [];
+  try {
+    const on = await startAuthStack("on", ctx.stateDir("auth-on"), { auth, logWorker });
+    started.push(on);
+    const off = await startAuthStack("off", ctx.stateDir("auth-off"), { auth, logWorker });
+    started.push(off);
+
+    /** @type {Map<typeof on, string>} */
+    const tokens = new Map();
+    for (const w of [on, off]) tokens.set(w, await account(w.origin));
+    let onRequests = 2; // register + login above
+
+    const body = Buffer.from(JSON.stringify(CREDENTIALS));
+    const POST = /** @type {const} */ ("POST");
+    const GET = /** @type {const} */ ("GET");
+    // Paced: a pause after each response lets the previous request's logging
+    // (in ctx.waitUntil) finish first, so the latency is what the caller's
+    // response path itself pays. Back to back: the next request competes with
+    // the previous one's logging for the same workerd thread.
+    const scenarios = [
+      { route: "POST /login", method: POST, concurrency: 1, pauseMs: s.pauseMs, ms: s.loginMs },
+      { route: "POST /login", method: POST, concurrency: 1, pauseMs: 0, ms: s.loginMs },
+      { route: "GET /me", method: GET, concurrency: 1, pauseMs: s.pauseMs, ms: s.meMs },
+      { route: "GET /me", method: GET, concurrency: 32, pauseMs: 0, ms: s.meMs },
+    ];
+    /** @type {CallerRow[]} */
+    const rows = [];
+    for (const sc of scenarios) {
+      const spec = (/** @type {typeof on} */ w) => ({
+        origin: w.origin,
+        path: sc.route.split(" ")[1] ?? "/",
+        method: sc.method,
+        headers: /** @type {Record<string, string>} */ (
+          sc.method === "POST"
+            ? { "Content-Type": "application/json" }
+            : { Authorization: `Bearer ${tokens.get(w)}` }
+        ),
+        bodies: sc.method === "POST" ? [body] : undefined,
+        concurrency: sc.concurrency,
+        pauseMs: sc.pauseMs,
+        maxRequests: s.maxRequests,
+      });
+      // Warm both (JIT, connections), unrecorded.
+      for (const w of [on, off]) {
+        const warm = await runLoad({ ...spec(w), durationMs: Math.min(500, sc.ms) });
+        if (w === on) onRequests += warm.requests;
+      }
+      /** @type {Record<"on" | "off", import("../load.mjs").LoadResult[]>} */
+      const runs = { on: [], off: [] };
+      for (let round = 0; round < s.rounds; round++) {
+        const pair =
+          round % 2 === 0 ? /** @type {const} */ (["on", "off"]) : /** @type {const} */ (["off", "on"]);
+        for (const which of pair) {
+          const res = await runLoad({ ...spec(which === "on" ? on : off), durationMs: sc.ms / s.rounds });
+          runs[which].push(res);
+          if (which === "on") onRequests += res.requests;
+        }
+      }
+      const onAll = mergeLoads(runs.on);
+      const offAll = mergeLoads(runs.off);
+      const row = {
+        path: /** @type {const} */ ("miniflare"),
+        route: sc.route,
+        concurrency: sc.concurrency,
+        pauseMs: sc.pauseMs,
+        on: loadFigures(onAll),
+        off: loadFigures(offAll),
+        p50Ratio: onAll.p50Ms / offAll.p50Ms,
+        p99Ratio: onAll.p99Ms / offAll.p99Ms,
+        rpsRatio: onAll.rps / offAll.rps,
+      };
+      rows.push(row);
+      ctx.say(
+        `caller: ${sc.route} c=${sc.concurrency} pause ${sc.pauseMs} ms: p50 on ${onAll.p50Ms.toFixed(2)} / off ${offAll.p50Ms.toFixed(2)} ms` +
+          (onAll.ok < onAll.requests || offAll.ok < offAll.requests
+            ? `, NON-2xx: ${onAll.firstFailure ?? offAll.firstFailure}`
+            : ""),
+      );
+    }
+
+    // Logging on must really have logged: one batch (one `log:` key) per request.
+    const kv = await on.mf.getKVNamespace("log_state", "log-worker");
+    let batches = 0;
+    for (let i = 0; i < 40; i++) {
+      const n = await countKeys(kv, "log:");
+      if (n === batches && n >= onRequests) break;
+      batches = n;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return { rows, logged: { requests: onRequests, batches } };
+  } finally {
+    await Promise.allSettled(started.map((w) => w.stop()));
+  }
+}
+
+/**
+ * Registers the bench account and returns a token from POST /login.
+ * @param {string} origin
+ */
+async function account(origin) {
+  const init = (/** @type {unknown} */ body) => ({
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const reg = await requestJson(`${origin}/register`, init(CREDENTIALS));
+  if (reg.status !== 201)
+    throw new Error(`auth-worker POST /register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const login = await requestJson(`${origin}/login`, init(CREDENTIALS));
+  if (login.status !== 200 || typeof login.body?.token !== "string") {
+    throw new Error(`auth-worker POST /login: ${login.status} ${JSON.stringify(login.body)}`);
+  }
+  return /** @type {string} */ (login.body.token);
+}

@@ -1,0 +1,105 @@
+// The workers the bench runs under Miniflare, each in its own workerd process
+// with its own on-disk state: the product (bundled by wrangler), the references
+// under bench/workers/, and auth-worker wired to log-worker or to a no-op sink.
+import { join } from "node:path";
+import { ROOT } from "../scripts/lib/wrangler-dev.mjs";
+import { compatibilityDate, configVars } from "./bundle.mjs";
+import { startMiniflare } from "./miniflare.mjs";
+
+export const API_KEY = "bench-api-key";
+export const TOKEN_SECRET = "bench-token-secret";
+export const LOG_CONFIG = "wrangler.logworker.toml";
+export const AUTH_CONFIG = "wrangler.auth.toml";
+
+const workerFile = (/** @type {string} */ name) => join(ROOT, "bench", "workers", name);
+
+/**
+ * log-worker's bindings as wrangler.logworker.toml declares them, plus the secret.
+ * @param {Record<string, string>} [varOverrides]
+ */
+function logWorkerBindings(varOverrides = {}) {
+  return {
+    kvNamespaces: { log_state: "log_state" },
+    r2Buckets: { log_archive: "logs" },
+    bindings: { ...configVars(LOG_CONFIG), ...varOverrides, LOG_API_KEY: API_KEY },
+  };
+}
+
+/**
+ * @param {string} label
+ * @param {string} state   persistence directory
+ * @param {string} script  bundled module
+ * @param {Record<string, string>} [varOverrides]
+ */
+export function startLogWorker(label, state, script, varOverrides) {
+  return startMiniflare(label, {
+    name: "log-worker",
+    modules: true,
+    scriptPath: script,
+    compatibilityDate: compatibilityDate(LOG_CONFIG),
+    resourcePersistencePath: state,
+    ...logWorkerBindings(varOverrides),
+  });
+}
+
+/** @param {string} state */
+export function startBare(state) {
+  return startMiniflare("bare", {
+    modules: true,
+    scriptPath: workerFile("bare.js"),
+    compatibilityDate: compatibilityDate(LOG_CONFIG),
+    resourcePersistencePath: state,
+  });
+}
+
+/** @param {string} state */
+export function startKvPut(state) {
+  return startMiniflare("kv-put", {
+    modules: true,
+    scriptPath: workerFile("kv-put.js"),
+    compatibilityDate: compatibilityDate(LOG_CONFIG),
+    resourcePersistencePath: state,
+    kvNamespaces: { log_state: "log_state" },
+  });
+}
+
+/**
+ * auth-worker (bundled from wrangler.auth.toml) with its `log_worker` binding on
+ * log-worker's LogIngest entrypoint ("on") or on a sink that does nothing ("off").
+ * Both workers run in the same workerd process, as a service binding does.
+ * @param {"on" | "off"} logging
+ * @param {string} state
+ * @param {{ auth: string, logWorker: string }} bundles
+ */
+export function startAuthStack(logging, state, bundles) {
+  const sink =
+    logging === "on"
+      ? {
+          name: "log-worker",
+          modules: true,
+          scriptPath: bundles.logWorker,
+          compatibilityDate: compatibilityDate(LOG_CONFIG),
+          ...logWorkerBindings(),
+        }
+      : {
+          name: "log-worker",
+          modules: true,
+          scriptPath: workerFile("noop-log-ingest.js"),
+          compatibilityDate: compatibilityDate(LOG_CONFIG),
+        };
+  return startMiniflare(`auth-worker, logging ${logging}`, {
+    resourcePersistencePath: state,
+    workers: [
+      {
+        name: "auth-worker",
+        modules: true,
+        scriptPath: bundles.auth,
+        compatibilityDate: compatibilityDate(AUTH_CONFIG),
+        kvNamespaces: { auth_users: "auth_users" },
+        bindings: { ...configVars(AUTH_CONFIG), AUTH_TOKEN_SECRET: TOKEN_SECRET },
+        serviceBindings: { log_worker: { name: "log-worker", entrypoint: "LogIngest" } },
+      },
+      sink,
+    ],
+  });
+}
