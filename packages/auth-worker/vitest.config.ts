@@ -8,7 +8,7 @@ import type {} from "./test/setup/global-setup"; // declares what `inject` provi
 const AUTH_WORKER_CONFIG = fileURLToPath(new URL("../../wrangler.auth.toml", import.meta.url));
 const LOG_WORKER_CONFIG = fileURLToPath(new URL("../../wrangler.logworker.toml", import.meta.url));
 
-/** Test secrets; the tests never read .dev.vars. */
+/** Test secrets. The plugin also loads .dev.vars when one exists, but these bindings override it. */
 const TEST_TOKEN_SECRET = "test-auth-token-secret";
 const TEST_LOG_API_KEY = "test-log-api-key";
 

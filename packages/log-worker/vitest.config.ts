@@ -6,8 +6,8 @@ export default defineProject({
     cloudflareTest({
       wrangler: { configPath: "../../wrangler.logworker.toml" },
       miniflare: {
-        // Tests never read .dev.vars: the key is fixed here, and tests that need
-        // "no key configured" override env themselves.
+        // The key is fixed here (it overrides a .dev.vars the plugin may load), and
+        // tests that need "no key configured" override env themselves.
         bindings: { LOG_API_KEY: "test-api-key" },
       },
     }),

@@ -25,8 +25,8 @@ export const INGEST_LIMITS = {
   maxEntryBytes: 64 * 1024,
 } as const;
 
-// Epoch milliseconds between 1970 and 9999: anything else is a unit mistake
-// (seconds, microseconds) that would file the entry under a nonsense date.
+// Epoch milliseconds between 1970 and 9999. Microseconds fail this check; epoch
+// seconds pass it (and land in January 1970): send milliseconds or ISO-8601.
 const MAX_EPOCH_MS = 253_402_300_799_999;
 
 /**

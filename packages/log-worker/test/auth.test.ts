@@ -87,7 +87,7 @@ describe("API key", () => {
     expect(await res.text()).not.toContain(API_KEY);
   });
 
-  it("compares in constant time over hashes (equal, different, different length)", async () => {
+  it("compares SHA-256 digests with timingSafeEqual: equal, different, different length", async () => {
     expect(await timingSafeEqualStrings("abc", "abc")).toBe(true);
     expect(await timingSafeEqualStrings("abc", "abd")).toBe(false);
     expect(await timingSafeEqualStrings("abc", "abcd")).toBe(false);
