@@ -30,6 +30,7 @@ const state = {
   seq: 0,
   expanded: new Set(),
   fresh: new Set(), // ids that arrived by live polling, highlighted once
+  openedAt: 0, // browser time the view was (re)loaded: older entries are not "new"
   cursor: null, // KV: next page
   tail: null, // KV: where live polling resumes
   r2Cursor: null,
@@ -137,7 +138,9 @@ function addEntries(list, fresh) {
     if (state.entries.has(id)) continue;
     const t = Date.parse(e.timestamp);
     state.entries.set(id, { e, id, t: Number.isNaN(t) ? 0 : t, seq: state.seq++ });
-    if (fresh) state.fresh.add(id);
+    // Live polling may also walk through older waiting entries (when the first
+    // page was not the last): only what was received since the view opened is new.
+    if (fresh && !(Date.parse(e.receivedAt) < state.openedAt - 5000)) state.fresh.add(id);
     added++;
   }
   if (state.entries.size > MAX_ENTRIES) {
@@ -260,6 +263,7 @@ function kvPath(cursor, limit) {
 
 /** A fresh start of the current view: entries, stats and, for KV, live polling. */
 function reload() {
+  state.openedAt = Date.now();
   stopPolling();
   if (state.controller) state.controller.abort();
   state.controller = new AbortController();
