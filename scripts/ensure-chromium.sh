@@ -17,4 +17,4 @@ else
 fi
 echo "ensure-chromium: installing Debian's chromium (apt-get)" >&2
 $SUDO apt-get update -qq >&2
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
