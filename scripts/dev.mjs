@@ -58,6 +58,7 @@ try {
 
 console.log(`
 log-worker   http://localhost:${logPort}   (API key: LOG_API_KEY in .dev.vars)
+log viewer   http://localhost:${logPort}/  (paste the API key)
 auth-worker  http://localhost:${authPort}
 Trigger the archive cron:  curl "http://localhost:${logPort}/__scheduled?cron=0+0+*+*+*"
 Ctrl-C stops both.
