@@ -2,7 +2,9 @@
  * The request-scoped logger: collects a request's entries and sends them as
  * one batch, so a request costs one service-binding call however much it logs.
  */
+
 import { keyMatcher, type RedactConfig, toJsonSafe } from "./redact";
+import { optionReader } from "./safely";
 import { INGEST_LIMITS, LOG_LEVELS, type LogLevel, levelRank } from "./schema";
 import { type PreparedEntry, type SendOptions, sendPrepared, type WaitUntil } from "./send";
 import { isError } from "./serialize-error";
@@ -103,13 +105,7 @@ interface Shared {
  */
 export function createLogger(options: LoggerOptions): Logger {
   // Every option is read once, and a hostile one (a throwing getter) counts as unset.
-  const read = <K extends keyof LoggerOptions>(key: K): LoggerOptions[K] | undefined => {
-    try {
-      return options?.[key];
-    } catch {
-      return undefined;
-    }
-  };
+  const read = optionReader(options);
   const level = read("level");
   const shared: Shared = {
     binding: read("binding"),

@@ -2,9 +2,11 @@
  * Hono middleware: a logger per request, a request id, and one summary line
  * per request, sent as one batch after the response is produced.
  */
+
 import type { Context, MiddlewareHandler } from "hono";
 import { createLogger, type LogFields, type Logger } from "./logger";
 import type { RedactConfig } from "./redact";
+import { optionReader, safely } from "./safely";
 import type { LogLevel } from "./schema";
 import type { SendOptions, WaitUntil } from "./send";
 import type { LogBinding } from "./transport";
@@ -71,8 +73,7 @@ export function requestLogger<E extends RequestLoggerEnv = RequestLoggerEnv>(
   options: RequestLoggerOptions,
 ): MiddlewareHandler<E> {
   // Read once, at setup; a hostile option (a throwing getter) counts as unset.
-  const read = <K extends keyof RequestLoggerOptions>(key: K): RequestLoggerOptions[K] | undefined =>
-    safely(() => options?.[key]);
+  const read = optionReader(options);
   const configured = read("requestIdHeader");
   const header = typeof configured === "string" && configured.length > 0 ? configured : "X-Request-Id";
   const getBinding = read("binding") ?? defaultBinding;
@@ -168,13 +169,5 @@ function setHeader(c: Context, name: string, value: string): void {
     } catch {
       // Without the header the response is still right; never fail it for this.
     }
-  }
-}
-
-function safely<T>(get: () => T): T | undefined {
-  try {
-    return get();
-  } catch {
-    return undefined;
   }
 }

@@ -6,8 +6,10 @@
  * deadline. Whatever still cannot be delivered is written to `console.error`
  * in bounded lines, so `wrangler tail` and Workers Logs keep it.
  */
+
 import { type SerializedEntry, serializeEntry, toBodies } from "./batches";
 import { keyMatcher, type RedactConfig, toJsonSafe } from "./redact";
+import { optionReader } from "./safely";
 import { INGEST_LIMITS, type LogEntryInput, logEntrySchema } from "./schema";
 import {
   type DeliveryResult,
@@ -106,18 +108,9 @@ export function sendLog(
   entries: LogEntryInput | readonly LogEntryInput[],
   options: SendOptions = {},
 ): Promise<void> {
-  const startedAt = Date.now();
-  const id = newSendId();
-  let work: Promise<void>;
-  try {
-    const settings = readOptions(options);
-    const failures: Failure[] = [];
-    const prepared = prepare(entries, keyMatcher(settings.redact), failures);
-    work = Promise.resolve().then(() => run(binding, prepared, failures, settings, startedAt, id));
-  } catch (err) {
-    work = Promise.reject(err);
-  }
-  return track(ctx, work, id);
+  return startSend(binding, ctx, options, (settings, failures) =>
+    prepare(entries, keyMatcher(settings.redact), failures),
+  );
 }
 
 /**
@@ -130,12 +123,27 @@ export function sendPrepared(
   entries: readonly PreparedEntry[],
   options: SendOptions = {},
 ): Promise<void> {
+  return startSend(binding, ctx, options, () => entries);
+}
+
+/**
+ * Reads the options and takes the entries now (so later changes by the caller
+ * are not sent), then delivers off the caller's path, tracked by `ctx`.
+ */
+function startSend(
+  binding: LogBinding | null | undefined,
+  ctx: WaitUntil | null | undefined,
+  options: SendOptions,
+  takeEntries: (settings: Settings, failures: Failure[]) => readonly PreparedEntry[],
+): Promise<void> {
   const startedAt = Date.now();
   const id = newSendId();
   let work: Promise<void>;
   try {
     const settings = readOptions(options);
-    work = Promise.resolve().then(() => run(binding, entries, [], settings, startedAt, id));
+    const failures: Failure[] = [];
+    const entries = takeEntries(settings, failures);
+    work = Promise.resolve().then(() => run(binding, entries, failures, settings, startedAt, id));
   } catch (err) {
     work = Promise.reject(err);
   }
@@ -153,13 +161,7 @@ function track(ctx: WaitUntil | null | undefined, work: Promise<void>, id: strin
 }
 
 function readOptions(options: SendOptions | null | undefined): Settings {
-  const read = <K extends keyof SendOptions>(key: K): SendOptions[K] | undefined => {
-    try {
-      return options?.[key];
-    } catch {
-      return undefined;
-    }
-  };
+  const read = optionReader(options);
   const url = read("url");
   return {
     ...retrySettings({

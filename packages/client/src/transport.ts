@@ -4,6 +4,8 @@
  * error status) ends as a {@link DeliveryResult}.
  */
 
+import { safely } from "./safely";
+
 /**
  * What the client needs of the service binding: its `fetch`. A `Fetcher`
  * (`env.log_worker`) satisfies it, and so does a test double.
@@ -57,10 +59,7 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = {
 /** `options` with every missing or unusable value replaced by its default. Never throws. */
 export function retrySettings(options: RetryOptions | null | undefined): Required<RetryOptions> {
   const pick = (key: keyof RetryOptions, min: number): number => {
-    let value: unknown;
-    try {
-      value = options?.[key];
-    } catch {}
+    const value = safely(() => options?.[key]);
     return typeof value === "number" && Number.isFinite(value) && value >= min ? value : RETRY_DEFAULTS[key];
   };
   return {
