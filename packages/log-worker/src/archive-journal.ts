@@ -21,7 +21,7 @@ import {
   Segment,
   type SegmentStores,
 } from "./archive-segment";
-import { bulkGetChunks, parseBatch } from "./store";
+import { bulkGetChunks, getBatches } from "./store";
 
 const journalSchema = z
   .object({
@@ -108,16 +108,16 @@ export async function advanceJournal(
   const items = journal.keys.map((key, i) => ({ key, bytes: journal.sizes[i] ?? 0 }));
   try {
     for (const chunk of bulkGetChunks(items)) {
-      budget.spend();
-      const values = await kv.get(
+      budget.spend(); // one bulk get: a chunk holds at most 100 keys
+      const batches = await getBatches(
+        kv,
         chunk.map((c) => c.key),
-        "text",
       );
       for (const item of chunk) {
-        const text = values.get(item.key);
-        if (text == null) continue;
+        const entries = batches.get(item.key);
+        if (!entries) continue;
         present.push(item);
-        if (rebuild) await rebuild.add(readBatch(item.key, item.bytes, parseBatch(item.key, text)));
+        if (rebuild) await rebuild.add(readBatch(item.key, item.bytes, entries));
       }
     }
     let entries = 0;

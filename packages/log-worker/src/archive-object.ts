@@ -5,22 +5,29 @@
  * know, so the compressed bytes are collected and put in one piece. Memory per
  * object is therefore its compressed size, bounded by ARCHIVE_OBJECT_MAX_BYTES.
  */
-const encoder = new TextEncoder();
-
 // Lines are handed to the compressor in chunks of about this size: fewer,
 // larger writes cost far less CPU than one write per line.
-const WRITE_CHUNK_CHARS = 64 * 1024;
+const WRITE_CHUNK_BYTES = 64 * 1024;
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
 
 export class GzipNdjson {
-  /** NDJSON bytes written so far, before compression. */
-  bytes = 0;
   /** Lines written so far. */
   lines = 0;
 
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #output: Uint8Array[] = [];
   readonly #drained: Promise<void>;
-  #buffer = "";
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
 
   constructor() {
     const gzip = new CompressionStream("gzip");
@@ -36,19 +43,19 @@ export class GzipNdjson {
     })();
   }
 
-  /** Appends one value as a line. */
-  async add(value: unknown): Promise<void> {
-    const line = `${JSON.stringify(value)}\n`;
-    this.bytes += encoder.encode(line).byteLength;
+  /** Appends one NDJSON line, already UTF-8 encoded and ending with a newline. */
+  async addLine(line: Uint8Array): Promise<void> {
     this.lines++;
-    this.#buffer += line;
-    if (this.#buffer.length >= WRITE_CHUNK_CHARS) await this.#flush();
+    this.#pending.push(line);
+    this.#pendingBytes += line.byteLength;
+    if (this.#pendingBytes >= WRITE_CHUNK_BYTES) await this.#flush();
   }
 
   async #flush(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const chunk = encoder.encode(this.#buffer);
-    this.#buffer = "";
+    if (this.#pending.length === 0) return;
+    const chunk = concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
     await this.#writer.write(chunk);
   }
 
@@ -57,13 +64,7 @@ export class GzipNdjson {
     await this.#flush();
     await this.#writer.close();
     await this.#drained;
-    const size = this.#output.reduce((n, c) => n + c.byteLength, 0);
-    const out = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of this.#output) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const out = concat(this.#output);
     this.#output.length = 0;
     return out;
   }

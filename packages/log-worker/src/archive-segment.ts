@@ -47,13 +47,16 @@ export interface SegmentStores {
 
 const encoder = new TextEncoder();
 
-/** A batch as the archive reads it: entries, their NDJSON lines and dates. */
+/**
+ * A batch as the archive reads it: each entry serialized once, as the NDJSON
+ * line (UTF-8, with its newline) that goes into the object of its date.
+ */
 export interface ReadBatch {
   key: string;
   /** Bytes of the stored value. */
   storedBytes: number;
-  entries: readonly StoredLogEntry[];
-  /** NDJSON bytes the entries make. */
+  lines: readonly { date: string; bytes: Uint8Array }[];
+  /** NDJSON bytes of all lines. */
   ndjsonBytes: number;
   /** UTC dates the entries are filed under. */
   dates: ReadonlySet<string>;
@@ -63,11 +66,14 @@ export function readBatch(key: string, storedBytes: number, entries: readonly St
   const fallbackMs = parseLogKey(key)?.receivedAtMs ?? 0;
   let ndjsonBytes = 0;
   const dates = new Set<string>();
-  for (const entry of entries) {
-    ndjsonBytes += encoder.encode(JSON.stringify(entry)).byteLength + 1;
-    dates.add(entryDate(entry.timestamp, fallbackMs));
-  }
-  return { key, storedBytes, entries, ndjsonBytes, dates };
+  const lines = entries.map((entry) => {
+    const date = entryDate(entry.timestamp, fallbackMs);
+    const bytes = encoder.encode(`${JSON.stringify(entry)}\n`);
+    ndjsonBytes += bytes.byteLength;
+    dates.add(date);
+    return { date, bytes };
+  });
+  return { key, storedBytes, lines, ndjsonBytes, dates };
 }
 
 export class Segment {
@@ -97,19 +103,16 @@ export class Segment {
   }
 
   async add(batch: ReadBatch): Promise<void> {
-    const fallbackMs = parseLogKey(batch.key)?.receivedAtMs ?? 0;
-    for (const entry of batch.entries) {
-      const date = entryDate(entry.timestamp, fallbackMs);
+    for (const { date, bytes } of batch.lines) {
       let object = this.#objects.get(date);
       if (!object) {
         object = new GzipNdjson();
         this.#objects.set(date, object);
       }
-      const before = object.bytes;
-      await object.add(entry);
-      this.bytes += object.bytes - before;
+      await object.addLine(bytes);
     }
-    this.entries += batch.entries.length;
+    this.bytes += batch.ndjsonBytes;
+    this.entries += batch.lines.length;
     this.keys.push(batch.key);
     this.sizes.push(batch.storedBytes);
   }

@@ -37,9 +37,9 @@ import { type ArchiveConfig, type ArchiveVars, archiveConfig } from "./config";
 import {
   asBatchMetadata,
   bulkGetChunks,
+  getBatches,
   LEGACY_INDEX_KEY,
   LOG_KEY_PREFIX,
-  parseBatch,
   parseLogKey,
   UNKNOWN_VALUE_BYTES,
 } from "./store";
@@ -263,15 +263,15 @@ class ArchiveRun {
             await commit();
             return true;
           }
-          this.budget.spend();
-          const values = await kv.get(
+          this.budget.spend(); // one bulk get: a chunk holds at most 100 keys
+          const batches = await getBatches(
+            kv,
             chunk.map((c) => c.key),
-            "text",
           );
           for (const item of chunk) {
-            const text = values.get(item.key);
-            if (text == null) continue; // deleted by an earlier run, still listed
-            const batch = readBatch(item.key, item.bytes, parseBatch(item.key, text));
+            const entries = batches.get(item.key);
+            if (!entries) continue; // deleted by an earlier run, still listed
+            const batch = readBatch(item.key, item.bytes, entries);
             if (!segment.isEmpty && segment.bytes + batch.ndjsonBytes > this.config.objectMaxBytes) {
               await commit();
             }
