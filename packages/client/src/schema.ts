@@ -57,9 +57,6 @@ export const logEntrySchema = z.looseObject({
 /** What a client may send for one entry (level and timestamp optional). */
 export type LogEntryInput = z.input<typeof logEntrySchema>;
 
-/** A body of `POST /log`: one entry or a non-empty array of entries. */
-export const logBatchSchema = z.union([z.array(logEntrySchema), logEntrySchema]);
-
 /**
  * An entry as log-worker stores and archives it: the client's fields plus a
  * unique `id`, `receivedAt`, and `timestamp` normalised to ISO-8601 UTC.
