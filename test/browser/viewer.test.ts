@@ -422,6 +422,42 @@ describe("log viewer in Chromium", () => {
     expect(new URL(page.url()).searchParams.get("live")).toBeNull();
   });
 
+  it("live mode marks as new only what was received since the view opened, not older entries it walks through", async () => {
+    await newPage();
+    const entry = (id: string, message: string, receivedAt: string) => ({
+      id,
+      level: "info",
+      service: "walk-test",
+      message,
+      timestamp: receivedAt,
+      receivedAt,
+    });
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    // The first page is not the last: the tail walks on through older waiting entries.
+    await page.route(/\/debug\/kv-logs/, (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get("cursor");
+      const body =
+        cursor === null
+          ? { logs: [entry("old-1", "older, on the first page", hourAgo)], cursor: "more", tail: "more" }
+          : cursor === "more"
+            ? {
+                logs: [
+                  entry("old-2", "older, reached by the tail", hourAgo),
+                  entry("new-1", "received just now", new Date().toISOString()),
+                ],
+                cursor: null,
+                tail: "end",
+              }
+            : { logs: [], cursor: null, tail: "end" };
+      return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(body) });
+    });
+    await page.goto(`${stack.logWorker.url}/?live=1`);
+    await enterKey(TEST_API_KEY);
+    await expect.poll(() => row("received just now").count(), WAIT).toBe(1);
+    expect(await row("received just now").getAttribute("class")).toContain("fresh");
+    expect(await row("older, reached by the tail").getAttribute("class")).not.toContain("fresh");
+  });
+
   it("says when log-worker cannot be reached, and recovers on Retry", async () => {
     await newPage();
     await page.route(/\/debug\/kv-logs/, (route) => route.abort("connectionrefused"));
