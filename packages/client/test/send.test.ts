@@ -36,6 +36,22 @@ function lostByReason(): Record<string, number> {
 }
 
 describe("sendLog delivery", () => {
+  it("does not touch the binding before the caller's task is over (one macrotask later)", async () => {
+    const calls: string[] = [];
+    const binding = {
+      fetch(_url: string, init?: RequestInit) {
+        calls.push(String(init?.body));
+        return Promise.resolve(new Response(null, { status: 201 }));
+      },
+    };
+    const sent = sendLog(binding, null, { message: "after the response" });
+    // However many microtasks run, the caller's response goes out before the send starts.
+    for (let i = 0; i < 100; i++) await Promise.resolve();
+    expect(calls).toEqual([]);
+    await sent;
+    expect(calls).toHaveLength(1);
+  });
+
   it("POSTs the entries as one JSON array to https://log-worker/log", async () => {
     const double = bindingDouble();
     await sendLog(double.binding, null, [
