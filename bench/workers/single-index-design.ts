@@ -19,8 +19,8 @@
 // Only ingest is borrowed from the product (validation, key and value format),
 // so that the two designs differ by the index alone. The archive below is this
 // module's own, a plain version of the same steps.
-import { toStoredEntries } from "../../packages/log-worker/src/ingest";
-import { newLogKey, putBatch } from "../../packages/log-worker/src/store";
+import { toStoredEntries } from "../../packages/log-worker/src/ingest/http";
+import { newLogKey, putBatch } from "../../packages/log-worker/src/store/batches";
 
 // Not exported: every export of an entry module must be a handler or an entrypoint.
 const INDEX_KEY = "log_keys:index";

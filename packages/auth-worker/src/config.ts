@@ -1,5 +1,5 @@
 /** Required configuration, checked per request: the worker fails closed, never open. */
-import { healthResponse } from "@log-service/client/http-errors";
+import { healthResponse } from "@log-service/http";
 import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";

@@ -4,4 +4,4 @@
  * generic 500, and the request logger's summary line carries the real error
  * (as `err`) to log-worker.
  */
-export { ApiError, errorBody, methodNotAllowed, notFound, onError } from "@log-service/client/http-errors";
+export { ApiError, errorBody, methodNotAllowed, notFound, onError } from "@log-service/http";

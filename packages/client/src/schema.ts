@@ -77,8 +77,3 @@ export interface IngestResponse {
   accepted: number;
   key: string;
 }
-
-/** Every error log-worker answers: a stable snake_case code and what to do. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}

@@ -4,7 +4,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { app, bindingApp } from "./app";
-import { runScheduled } from "./scheduled";
+import { runScheduled } from "./archive";
 
 /**
  * Ingest for other workers, over a service binding:

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { archiveLogs } from "../src/archive";
+import { archiveLogs } from "../src/archive/run";
 import { archivedEntries, duplicateIds, seedBatches, wrapBinding } from "./archive-helpers";
 import { logKeys, resetStorage } from "./helpers";
 

@@ -7,12 +7,12 @@ import { env } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { ArchiveBusy, ArchiveFailed, archiveLogs } from "../src/archive";
-import { JOURNAL_PREFIX, LEASE_KEY } from "../src/archive-layout";
-import { readLease } from "../src/archive-lease";
-import { clearDrain, markDrainDue, readPending } from "../src/archive-state";
-import { OpBudget } from "../src/budget";
-import { runScheduled } from "../src/scheduled";
+import { OpBudget } from "../src/archive/budget";
+import { JOURNAL_PREFIX, LEASE_KEY } from "../src/archive/layout";
+import { readLease } from "../src/archive/lease";
+import { ArchiveBusy, ArchiveFailed, archiveLogs } from "../src/archive/run";
+import { runScheduled } from "../src/archive/scheduled";
+import { clearDrain, markDrainDue, readPending } from "../src/archive/state";
 import { archivedEntries, duplicateIds, seedBatches, wrapBinding } from "./archive-helpers";
 import { API_KEY, json, logKeys, postLog, resetStorage } from "./helpers";
 

@@ -1,8 +1,8 @@
 /** Reading the R2 archive back, seeding KV, and wrapping real bindings to count calls or inject faults. */
 import { env } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
-import { toStoredEntries } from "../src/ingest";
-import { newLogKey, putBatch } from "../src/store";
+import { toStoredEntries } from "../src/ingest/http";
+import { newLogKey, putBatch } from "../src/store/batches";
 
 export interface ArchivedObjectContent {
   key: string;

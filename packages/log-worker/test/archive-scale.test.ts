@@ -7,9 +7,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { readPending } from "../src/archive-state";
+import { DAILY_CRON, DRAIN_CRON } from "../src/archive/scheduled";
+import { readPending } from "../src/archive/state";
 import worker from "../src/index";
-import { DAILY_CRON, DRAIN_CRON } from "../src/scheduled";
 import { archivedEntries, duplicateIds, seedBatches, wrapBinding } from "./archive-helpers";
 import { API_KEY, json, logKeys, resetStorage } from "./helpers";
 

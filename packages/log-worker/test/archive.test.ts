@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
-import { archiveLogs } from "../src/archive";
-import { LAST_RUN_KEY } from "../src/archive-layout";
-import { readLease } from "../src/archive-lease";
+import { LAST_RUN_KEY } from "../src/archive/layout";
+import { readLease } from "../src/archive/lease";
+import { archiveLogs } from "../src/archive/run";
 import { archivedEntries, duplicateIds, readArchive, seedBatches } from "./archive-helpers";
 import { API_KEY, adminGet, json, logKeys, postLog, resetStorage, storedEntries } from "./helpers";
 

@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { timingSafeEqualStrings } from "../src/auth";
+import { timingSafeEqualStrings } from "../src/http/auth";
 import { API_KEY, json, logKeys, resetStorage } from "./helpers";
 
 beforeEach(resetStorage);

@@ -1,7 +1,7 @@
 /** Shared test helpers: requests against the real worker, and KV/R2 state read back through `env`. */
 import { env, exports } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
-import { LOG_KEY_PREFIX } from "../src/store";
+import { LOG_KEY_PREFIX } from "../src/store/batches";
 
 /** The key the vitest config binds as LOG_API_KEY. */
 export const API_KEY = "test-api-key";

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
-import { asBatchMetadata, parseLogKey } from "../src/store";
+import { asBatchMetadata, parseLogKey } from "../src/store/batches";
 import { json, logKeys, postLog, resetStorage, storedEntries } from "./helpers";
 
 beforeEach(resetStorage);

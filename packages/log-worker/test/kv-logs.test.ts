@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
-import { toStoredEntries } from "../src/ingest";
-import { kvLogsQuerySchema, listWaitingLogs } from "../src/kv-logs";
-import { newLogKey, putBatch } from "../src/store";
+import { toStoredEntries } from "../src/ingest/http";
+import { newLogKey, putBatch } from "../src/store/batches";
+import { kvLogsQuerySchema, listWaitingLogs } from "../src/store/kv-logs";
 import { adminGet, json, postLog, resetStorage, storedEntries } from "./helpers";
 
 beforeEach(resetStorage);

@@ -7,10 +7,11 @@
  * Each tick is a fresh invocation with its own subrequest budget and 15-minute
  * wall time, which is how a backlog larger than one budget drains with nobody acting.
  */
-import { ArchiveBusy, ArchiveFailed, type ArchiveResult, archiveLogs } from "./archive";
-import { markDrainDue, readPending } from "./archive-state";
+
 import { OpBudget } from "./budget";
 import { archiveConfig } from "./config";
+import { ArchiveBusy, ArchiveFailed, type ArchiveResult, archiveLogs } from "./run";
+import { markDrainDue, readPending } from "./state";
 
 export const DAILY_CRON = "0 0 * * *";
 export const DRAIN_CRON = "*/5 * * * *";

@@ -20,20 +20,6 @@
  * bulk read, one segment's compressed objects.
  */
 
-import { advanceJournal, journalStepCost, quarantineJournal, readJournal } from "./archive-journal";
-import { JOURNAL_PREFIX } from "./archive-layout";
-import { ArchiveBusy, Lease, LeaseLost } from "./archive-lease";
-import { type CommitResult, readBatch, Segment, type SegmentStores } from "./archive-segment";
-import {
-  type ArchiveTrigger,
-  clearDrain,
-  type LastRun,
-  markDrainDue,
-  PENDING_UPDATE_OPS,
-  writeLastRun,
-} from "./archive-state";
-import { OpBudget } from "./budget";
-import { type ArchiveConfig, type ArchiveVars, archiveConfig } from "./config";
 import {
   asBatchMetadata,
   bulkGetChunks,
@@ -42,7 +28,21 @@ import {
   LOG_KEY_PREFIX,
   parseLogKey,
   UNKNOWN_VALUE_BYTES,
-} from "./store";
+} from "../store/batches";
+import { OpBudget } from "./budget";
+import { type ArchiveConfig, type ArchiveVars, archiveConfig } from "./config";
+import { advanceJournal, journalStepCost, quarantineJournal, readJournal } from "./journal";
+import { JOURNAL_PREFIX } from "./layout";
+import { ArchiveBusy, Lease, LeaseLost } from "./lease";
+import { type CommitResult, readBatch, Segment, type SegmentStores } from "./segment";
+import {
+  type ArchiveTrigger,
+  clearDrain,
+  type LastRun,
+  markDrainDue,
+  PENDING_UPDATE_OPS,
+  writeLastRun,
+} from "./state";
 
 export { ArchiveBusy };
 

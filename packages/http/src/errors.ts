@@ -1,5 +1,5 @@
 /**
- * The error side of the wire contract, for workers that serve it with Hono:
+ * The error side of the HTTP contract, for workers that serve it with Hono:
  * every error is `{ "error": { "code", "message", "details"? } }`.
  *
  * One error path: handlers throw `ApiError`; `onError` turns it into that body.
@@ -7,7 +7,7 @@
  * the logs but never the response.
  *
  * @example
- * import { ApiError, methodNotAllowed, notFound, onError } from "@log-service/client/http-errors";
+ * import { ApiError, methodNotAllowed, notFound, onError } from "@log-service/http";
  * app.post("/thing", () => { throw new ApiError(409, "taken", "That name is taken; pick another."); });
  * app.all("/thing", methodNotAllowed(["POST"]));
  * app.notFound(notFound);
@@ -15,7 +15,11 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorBody } from "./schema";
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
 
 /** An error with a public status, code and message; `cause` stays private. */
 export class ApiError extends Error {
@@ -76,20 +80,4 @@ export function methodNotAllowed(allowed: readonly string[]) {
       Allow: allowed.join(", "),
     });
   };
-}
-
-/**
- * `GET /health`: 200 `{ ok: true }`, or 503 naming each missing binding or
- * secret (never a value).
- */
-export function healthResponse(c: Context, missing: readonly string[], hint = ""): Response {
-  if (missing.length === 0) return c.json({ ok: true });
-  return c.json(
-    {
-      ok: false,
-      error: { code: "not_configured", message: `Missing: ${missing.join(", ")}.${hint ? ` ${hint}` : ""}` },
-      missing,
-    },
-    503,
-  );
 }

@@ -2,8 +2,9 @@
  * What the archive remembers between invocations: whether a drain is due
  * (`pending`) and how the last run went (`last run`, shown by /debug/stats).
  */
-import { LAST_RUN_KEY, PENDING_KEY } from "./archive-layout";
+
 import type { OpCounter } from "./budget";
+import { LAST_RUN_KEY, PENDING_KEY } from "./layout";
 
 export type ArchiveTrigger = "cron" | "drain" | "flush";
 

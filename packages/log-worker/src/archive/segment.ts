@@ -12,11 +12,11 @@
  * a segment never adds a second copy.
  */
 import type { StoredLogEntry } from "@log-service/client/schema";
-import { entryDate, journalKey, objectKey, segmentId } from "./archive-layout";
-import { GzipNdjson } from "./archive-object";
+import { parseLogKey } from "../store/batches";
 import type { OpBudget } from "./budget";
 import { forEachLimit } from "./concurrency";
-import { parseLogKey } from "./store";
+import { entryDate, journalKey, objectKey, segmentId } from "./layout";
+import { GzipNdjson } from "./object";
 
 /** What a journal holds: enough to finish the segment without the run that wrote it. */
 export interface Journal {

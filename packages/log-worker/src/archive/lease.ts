@@ -10,8 +10,9 @@
  * - Release: not a delete (R2 deletes are unconditional and could remove a
  *   successor's lease) but a conditional put of an already-expired lease.
  */
-import { LEASE_KEY } from "./archive-layout";
+
 import type { OpCounter } from "./budget";
+import { LEASE_KEY } from "./layout";
 
 export interface LeaseBody {
   runId: string;

@@ -9,8 +9,8 @@
  */
 import { LOG_LEVELS, levelRank, type StoredLogEntry, timestampSchema } from "@log-service/client/schema";
 import { z } from "zod";
-import { ApiError } from "./errors";
-import { limitParam } from "./query";
+import { ApiError } from "../http/errors";
+import { limitParam } from "../http/query";
 import {
   asBatchMetadata,
   type BatchMetadata,
@@ -19,7 +19,7 @@ import {
   LOG_KEY_PREFIX,
   parseLogKey,
   UNKNOWN_VALUE_BYTES,
-} from "./store";
+} from "./batches";
 
 /** Pages of 1,000 keys one request may list before it answers with what it has. */
 export const MAX_LIST_PAGES_PER_REQUEST = 10;

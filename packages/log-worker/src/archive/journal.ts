@@ -11,7 +11,8 @@
  * journal larger than one budget is finished over several invocations.
  */
 import { z } from "zod";
-import { CONTROL_PREFIX, JOURNAL_PREFIX } from "./archive-layout";
+import { bulkGetChunks, getBatches } from "../store/batches";
+import { CONTROL_PREFIX, JOURNAL_PREFIX } from "./layout";
 import {
   type CommitResult,
   deleteKeys,
@@ -20,8 +21,7 @@ import {
   readBatch,
   Segment,
   type SegmentStores,
-} from "./archive-segment";
-import { bulkGetChunks, getBatches } from "./store";
+} from "./segment";
 
 const journalSchema = z
   .object({

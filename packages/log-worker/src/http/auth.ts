@@ -3,7 +3,7 @@
  * Fails closed: without a configured `LOG_API_KEY` nothing protected is served.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../env";
 import { ApiError } from "./errors";
 
 const encoder = new TextEncoder();

@@ -8,9 +8,9 @@
 import { INGEST_LIMITS, logEntrySchema, type StoredLogEntry } from "@log-service/client/schema";
 import type { Context } from "hono";
 import type { z } from "zod";
-import type { AppEnv } from "./env";
-import { ApiError } from "./errors";
-import { newLogKey, putBatch } from "./store";
+import type { AppEnv } from "../env";
+import { ApiError } from "../http/errors";
+import { newLogKey, putBatch } from "../store/batches";
 
 const encoder = new TextEncoder();
 

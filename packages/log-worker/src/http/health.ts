@@ -1,7 +1,7 @@
 /** `GET /health`: is this worker wired up? Names what is missing, never a value. */
-import { healthResponse } from "@log-service/client/http-errors";
+import { healthResponse } from "@log-service/http";
 import type { Context } from "hono";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../env";
 
 export function missingConfiguration(env: Partial<Env>): string[] {
   const missing: string[] = [];

@@ -2,9 +2,9 @@
  * `GET /debug/r2-logs` and `GET /debug/r2-logs/<object key>`: what the archive holds.
  */
 import { z } from "zod";
-import { ARCHIVE_PREFIX, datePrefix, isArchiveDate } from "./archive-layout";
-import { ApiError } from "./errors";
-import { limitParam } from "./query";
+import { ApiError } from "../http/errors";
+import { limitParam } from "../http/query";
+import { ARCHIVE_PREFIX, datePrefix, isArchiveDate } from "./layout";
 
 export const r2LogsQuerySchema = z.object({
   date: z.string().refine(isArchiveDate, "must be a date as YYYY-MM-DD").optional(),
