@@ -1,20 +1,26 @@
 /**
  * The HTTP surface of log-worker.
  *
- * `app` serves the public URL: `/health` and the log viewer's static page
- * (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs the API key.
+ * `app` serves the public URL: `/health`, `/openapi.json` and the log viewer's
+ * static page (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs
+ * the API key. Every answer carries Hono's secure headers (nosniff, no framing,
+ * no referrer...); the viewer's own stricter headers are kept.
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
  */
 import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
+import { openapiRoutes } from "./openapi";
 import { debugRoutes, flushRoutes } from "./routes";
 import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
+// overwrite: false keeps what a route sets itself (the viewer's X-Frame-Options: DENY and CSP).
+app.use(secureHeaders({ overwrite: false }));
 app.route("/", viewer);
 
 app.use("/log", apiKeyAuth());
@@ -26,6 +32,7 @@ app.post("/log", handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", openapiRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
