@@ -19,8 +19,16 @@ import { debugRoutes, flushRoutes } from "./routes";
 import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
-// overwrite: false keeps what a route sets itself (the viewer's X-Frame-Options: DENY and CSP).
-app.use(secureHeaders({ overwrite: false }));
+// API answers are data, never a page: no framing, and a CSP under which nothing
+// would run if one were opened as a document. overwrite: false keeps what a
+// route sets itself (the viewer's own CSP).
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    xFrameOptions: "DENY",
+    overwrite: false,
+  }),
+);
 app.route("/", viewer);
 
 app.use("/log", apiKeyAuth());
