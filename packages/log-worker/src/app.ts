@@ -12,6 +12,7 @@ import type { AppEnv } from "./env";
 import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
+import { searchRoutes } from "./routes/search";
 import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
@@ -26,6 +27,7 @@ app.post("/log", handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", searchRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
