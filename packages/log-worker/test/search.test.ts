@@ -36,7 +36,7 @@ async function everything(): Promise<StoredLogEntry[]> {
   return [...(await archivedEntries()), ...(await storedEntries())];
 }
 
-describe("GET /debug/logs: order and cursor", () => {
+describe("GET /debug/logs: order and cursor", { timeout: 60_000 }, () => {
   it("answers KV and R2 together, newest first by default and oldest first with order=asc", async () => {
     await postSpread(30, T0, () => ({ service: "a" }));
     await archiveNow();
@@ -169,7 +169,7 @@ describe("GET /debug/logs: order and cursor", () => {
   });
 });
 
-describe("GET /debug/logs: filters and defaults", () => {
+describe("GET /debug/logs: filters and defaults", { timeout: 60_000 }, () => {
   it("filters by minimum level, service, requestId and case-insensitive q, in KV and R2 alike", async () => {
     const fields = (i: number) => ({
       level: (["debug", "info", "warn", "error", "fatal"] as const)[i % 5],
@@ -257,7 +257,7 @@ describe("GET /debug/logs: filters and defaults", () => {
   });
 });
 
-describe("GET /debug/logs: errors", () => {
+describe("GET /debug/logs: errors", { timeout: 60_000 }, () => {
   it.each([
     ["since=yesterday", "since"],
     ["until=2026-13-01T00:00:00Z", "until"],
