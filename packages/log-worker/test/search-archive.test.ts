@@ -3,7 +3,12 @@ import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeAll, describe, expect, it } from "vitest";
 import { indexKey } from "../src/archive/layout";
 import { BLOCK_NDJSON_BYTES } from "../src/archive/object";
-import { bloomMayContain, type ObjectIndex, parseObjectIndex } from "../src/archive/object-index";
+import {
+  bloomMayContain,
+  type ObjectIndex,
+  parseObjectIndex,
+  serializeIndex,
+} from "../src/archive/object-index";
 import { readArchive, seedBatches } from "./archive-helpers";
 import { resetStorage } from "./helpers";
 import { archiveNow, ids, ordered, search, searchAll } from "./search-helpers";
@@ -219,7 +224,7 @@ describe("objects the search cannot fully trust", { timeout: 60_000 }, () => {
     await env.log_archive.put(indexed.key, new Uint8Array(indexed.size).fill(7), {
       customMetadata: indexed.customMetadata,
     });
-    await env.log_archive.put(indexKey(indexed.key), JSON.stringify(real));
+    await env.log_archive.put(indexKey(indexed.key), serializeIndex(real).text);
     const broken = await search(range);
     expect(broken.logs.map((e) => e.message)).toEqual(["legacy L2", "legacy L1"]);
     expect(broken.scanned.corrupt).toBe(5);
