@@ -9,7 +9,9 @@ import {
   parseObjectIndex,
   serializeIndex,
 } from "../src/archive/object-index";
-import { readArchive, seedBatches } from "./archive-helpers";
+import { ArchiveFailed, archiveLogs } from "../src/archive/run";
+import { searchLogs, searchQuerySchema } from "../src/search";
+import { readArchive, seedBatches, wrapBinding } from "./archive-helpers";
 import { resetStorage } from "./helpers";
 import { archiveNow, ids, ordered, search, searchAll } from "./search-helpers";
 
@@ -229,5 +231,50 @@ describe("objects the search cannot fully trust", { timeout: 60_000 }, () => {
     expect(broken.logs.map((e) => e.message)).toEqual(["legacy L2", "legacy L1"]);
     expect(broken.scanned.corrupt).toBe(5);
     expect(broken.scanned.corruptKeys).toContain(`${indexed.key}@10`);
+  });
+});
+
+describe("index and crashes", { timeout: 60_000 }, () => {
+  beforeAll(resetStorage);
+
+  it("a run that died between an index and its object is finished by the next run, index and object matching", async () => {
+    const entries = await seedBatches(3, 4, {
+      entry: (b, i) => ({
+        message: `crash ${b}.${i}`,
+        timestamp: iso(START + (b * 4 + i) * 1000),
+        requestId: `r-${b}`,
+      }),
+    });
+    const bucket = wrapBinding(env.log_archive, {
+      put: (real, ...args) =>
+        String(args[0]).startsWith("logs/")
+          ? Promise.reject(new Error("injected: object put failed"))
+          : (real as (...a: unknown[]) => unknown)(...args),
+    });
+    await expect(
+      archiveLogs({ ...env, log_archive: bucket.binding }, { trigger: "flush", cutoffMs: Date.now() + 1 }),
+    ).rejects.toBeInstanceOf(ArchiveFailed);
+    expect(await readArchive()).toEqual([]);
+    const indexes = await env.log_archive.list({ prefix: "_index/" });
+    expect(indexes.objects).toHaveLength(1); // written first, its object not yet
+
+    await archiveNow(); // finishes the journal: rebuilds the object under the same name
+    const [object] = await readArchive();
+    if (!object) throw new Error("no object");
+    expect(object.entries).toEqual(entries);
+    expect(indexKey(object.key)).toBe(indexes.objects[0]?.key);
+    expect((await readIndex(object.key, object.size)).entries).toBe(12);
+    const page = await search({ ...WHOLE_DAY, requestId: "r-1" });
+    expect(page.logs.map((e) => e.message)).toEqual(["crash 1.3", "crash 1.2", "crash 1.1", "crash 1.0"]);
+    expect(page.scanned).toMatchObject({ indexes: 1, badIndexes: 0, corrupt: 0, r2Blocks: 1 });
+  });
+
+  it("the query schema also takes numbers (as a tool call's arguments give them)", async () => {
+    const page = await searchLogs(
+      env,
+      searchQuerySchema.parse({ since: 0, until: 253402300799999, limit: 2 }),
+    );
+    expect(page.logs).toHaveLength(2);
+    expect(page.cursor).not.toBeNull();
   });
 });

@@ -38,18 +38,21 @@ const BLOOM_HASHES = 7;
 const BLOOM_BITS_PER_ID = 10;
 const encoder = new TextEncoder();
 
-/** FNV-1a over the UTF-8 bytes, and a second hash derived from it (double hashing). */
+/** murmur3's finalizer: spreads every input bit over the output. */
+function fmix32(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** FNV-1a over the UTF-8 bytes, mixed, and a second hash derived from it (double hashing). */
 function bloomHashes(id: string): [number, number] {
   let h = 0x811c9dc5;
   for (const byte of encoder.encode(id)) {
     h ^= byte;
     h = Math.imul(h, 0x01000193);
   }
-  let g = h ^ 0x9e3779b9;
-  g = Math.imul(g ^ (g >>> 16), 0x85ebca6b);
-  g = Math.imul(g ^ (g >>> 13), 0xc2b2ae35);
-  g ^= g >>> 16;
-  return [h >>> 0, (g | 1) >>> 0];
+  return [fmix32(h), (fmix32(h ^ 0x9e3779b9) | 1) >>> 0];
 }
 
 export interface Bloom {
