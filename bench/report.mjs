@@ -354,7 +354,7 @@ function sections(r) {
             humanBytes(x.bytesInRange),
             share(x),
             x === lookup ? "≤ 5%" : x === hour ? "≤ 10%" : "–",
-            `${num(x.objectsSkipped)} of ${num(x.objectsInRange)}`,
+            `${num(x.objectsSkipped / x.pages, 1)} of ${num(x.objectsInRange)}`,
             `${num(x.blocksRead)} / ${num(x.blocksSkipped)}`,
             num(x.entriesPerS),
           ]),
