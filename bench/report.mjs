@@ -342,7 +342,7 @@ function sections(r) {
             "bytes in range",
             "read ÷ range",
             "goal",
-            "objects skipped",
+            "objects skipped / page",
             "blocks read / skipped",
             "entries scanned/s",
           ],
