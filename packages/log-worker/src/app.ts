@@ -18,6 +18,7 @@ import { ApiError, apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError
 import { handleIngest } from "./ingest";
 import { openapiRoutes } from "./openapi";
 import { debugRoutes, flushRoutes } from "./routes";
+import { searchRoutes } from "./routes/search";
 import { viewer } from "./ui/routes";
 
 /** The 1 MiB body limit of POST /log, enforced on the stream (a chunked body too). */
@@ -54,6 +55,7 @@ app.post("/log", ingestBodyLimit, handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", searchRoutes);
 app.route("/", openapiRoutes);
 
 app.notFound(notFound);

@@ -8,7 +8,8 @@
 import { openapi as health } from "../http/health";
 import { openapi as debug } from "../routes/debug";
 import { openapi as flush } from "../routes/flush";
+import { openapi as search } from "../routes/search";
 import { openapi as ingest } from "./ingest";
 import type { OpenApiOperation } from "./operation";
 
-export const operations: readonly OpenApiOperation[] = [...health, ...ingest, ...flush, ...debug];
+export const operations: readonly OpenApiOperation[] = [...health, ...ingest, ...flush, ...debug, ...search];
