@@ -17,7 +17,8 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   caller?: { rows: import("./phases/caller.mjs").CallerRow[], logged: { requests: number, batches: number } } | { skipped: string },
  *   archive?: { budget: number, rows: import("./phases/archive.mjs").ArchiveRow[] },
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
- *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] } }} phases
+ *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
+ *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -322,6 +323,43 @@ function sections(r) {
         ) +
         `\n\nwrangler dev puts a local proxy in front of workerd; the figures above are taken under Miniflare ` +
         `(workerd directly) for that reason.`,
+    );
+  }
+
+  const alerts = r.phases.alerts;
+  if (alerts) {
+    out.push(
+      `### 7. Alerts: the cost of one tick
+
+` +
+        renderTable(
+          [
+            "setting",
+            "waiting batches",
+            "path",
+            "KV lists",
+            "KV gets (keys)",
+            "R2 ops",
+            "KV ops / 1,000 batches",
+            "webhooks",
+          ],
+          alerts.rows.map((x) => [
+            x.setting,
+            num(x.batches),
+            x.path,
+            x.kvLists,
+            `${x.kvGets} (${num(x.kvKeysRead)})`,
+            x.r2Ops,
+            x.kvOpsPer1000.toFixed(1),
+            x.deliveries,
+          ]),
+          ["l", "r", "l"],
+        ) +
+        `
+
+One drain-cron tick (nothing to archive) with ALERT_WEBHOOK_URL set, every batch received within the ` +
+        `rules' window: the worst case for rules, which list only the key prefixes of their window, decide from ` +
+        `KV list metadata where they can, and read bodies (bulk gets of ≤ 100, at most 20 a tick) only for text.`,
     );
   }
   return out;

@@ -6,6 +6,8 @@
  *   _archive/journal/<segment>.json      keys of a segment whose KV deletes are not done
  *   _archive/pending.json                "a drain is due": set by the daily cron, cleared when done
  *   _archive/last-run.json               outcome of the last run, for /debug/stats
+ *   _archive/recent.json                 keys archived in the last minutes (KV may still list them)
+ *   _archive/retention.json              "old partitions are left to delete" (retention.ts)
  *
  * Control objects live outside `logs/`, so `read_json('logs/dt=*\/*.ndjson.gz')`
  * in DuckDB sees nothing but entries.
@@ -16,6 +18,10 @@ export const LEASE_KEY = `${CONTROL_PREFIX}lease.json`;
 export const JOURNAL_PREFIX = `${CONTROL_PREFIX}journal/`;
 export const PENDING_KEY = `${CONTROL_PREFIX}pending.json`;
 export const LAST_RUN_KEY = `${CONTROL_PREFIX}last-run.json`;
+export const RECENT_KEY = `${CONTROL_PREFIX}recent.json`;
+export const RETENTION_KEY = `${CONTROL_PREFIX}retention.json`;
+/** Per-object index sidecars that search keeps beside the archive, by date. */
+export const INDEX_PREFIX = "_index/";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
