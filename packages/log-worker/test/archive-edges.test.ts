@@ -94,11 +94,12 @@ describe("journal reads", () => {
 
   it("a transient R2 read error leaves a valid journal in place: nothing is archived twice", async () => {
     const all = await interruptedRun();
-    // R2 answers the get, then the body read fails (a timeout, a reset connection).
+    // R2 answers the get, then the body read fails once (a timeout, a reset connection).
+    let failures = 1;
     const flaky = wrapBinding(env.log_archive, {
       get: async (real, ...args) => {
         const object = (await (real as Call)(...args)) as R2ObjectBody | null;
-        if (!object || !String(args[0]).startsWith(JOURNAL_PREFIX)) return object;
+        if (!object || !String(args[0]).startsWith(JOURNAL_PREFIX) || failures-- <= 0) return object;
         return new Proxy(object, {
           get(target, prop) {
             if (prop === "text") return () => Promise.reject(new Error("R2 read timed out"));

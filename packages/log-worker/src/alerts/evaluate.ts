@@ -166,9 +166,10 @@ export function transition(
   // A rule taken out of ALERT_RULES: its episode ends.
   for (const [name, prev] of Object.entries(state.alerts)) {
     if (seen.has(name)) continue;
-    if (prev.sent === "firing")
-      notify(name, { ...prev, firing: false, endsAt: prev.endsAt ?? now }, "resolved");
-    else {
+    if (prev.sent === "firing") {
+      const summary = "the rule is no longer in ALERT_RULES";
+      notify(name, { ...prev, firing: false, endsAt: prev.endsAt ?? now, summary }, "resolved");
+    } else {
       delete alerts[name];
       changed = true;
     }
