@@ -14,7 +14,7 @@ import { LAST_RUN_KEY } from "../src/archive/layout";
 import { DAILY_CRON } from "../src/archive/scheduled";
 import worker from "../src/index";
 import { seedBatches, wrapBinding } from "./archive-helpers";
-import { API_KEY, json, logKeys, resetStorage } from "./helpers";
+import { API_KEY, json, logKeys, postLog, resetStorage } from "./helpers";
 
 beforeEach(resetStorage);
 
@@ -140,6 +140,29 @@ describe("a rule", () => {
     expect(run2.conditions.find((c) => c.name === "timeouts")).toMatchObject({ firing: false, value: 5 });
     expect(byText.calls.get).toBeGreaterThan(0);
     expect(run2.kv?.gets).toBe(byText.calls.get);
+  });
+});
+
+describe("a rule over idempotent batches", () => {
+  it("counts batches whose key carries no time (keyed at the start of their UTC day)", async () => {
+    const now = Date.now();
+    for (const key of ["request-one-abcdef", "request-two-abcdef"]) {
+      const res = await postLog([{ level: "error", service: "web", message: "checkout failed" }], {
+        headers: { "Idempotency-Key": key },
+      });
+      expect(res.status).toBe(201);
+    }
+    const dayStart = now - (now % (24 * HOUR));
+    expect((await logKeys()).every((k) => k.startsWith(`log:${String(dayStart).padStart(13, "0")}:`))).toBe(
+      true,
+    );
+    const rule = { name: "web errors", service: "web", threshold: 2, windowMinutes: 5 };
+    const run = await evaluateAlerts(alertEnv({ ALERT_RULES: JSON.stringify([rule]) }), {
+      fetch: receiver().fetch,
+      now: () => now + 1_000,
+      sleep: noSleep,
+    });
+    expect(run.conditions.find((c) => c.name === "web errors")).toMatchObject({ firing: true, value: 2 });
   });
 });
 

@@ -6,7 +6,8 @@
  * skew) can hold matching entries, and keys sort by receive time, so the list
  * covers a few key prefixes of that time range instead of the whole backlog:
  * the cost of a tick follows the traffic of the last minutes, not the size of
- * the day's backlog.
+ * the day's backlog. (Plus the day-start prefix where idempotent batches
+ * without a time in their key live: see idempotentLogKey.)
  *
  * Each batch's metadata (n, hi, t0, t1, svc) bounds how many of its entries
  * can match a rule: none when it is too old, not severe enough or of other
@@ -30,6 +31,7 @@ import type { AlertRule } from "./config";
 
 /** Entries may carry a timestamp a little ahead of their receipt (producers' clocks). */
 export const CLOCK_SKEW_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
 /** Prefixes listed at most; their width grows by tens to cover the range. */
 const MAX_PREFIXES = 8;
 
@@ -125,8 +127,19 @@ export async function countRules(
   const fromMs = nowMs - windowMs - CLOCK_SKEW_MS;
 
   const listed: Listed[] = [];
+  const seen = new Set<string>();
   let complete = true;
-  walk: for (const prefix of receivePrefixes(fromMs, nowMs)) {
+  // Idempotent batches whose key carries no time of its own are keyed at the
+  // start of their UTC day (store/batches.ts, idempotentLogKey): list those too.
+  const dayStarts: string[] = [];
+  for (let d = fromMs - (fromMs % DAY_MS); d <= nowMs; d += DAY_MS) {
+    dayStarts.push(`${LOG_KEY_PREFIX}${String(d).padStart(13, "0")}:`);
+  }
+  const prefixes = [
+    ...receivePrefixes(fromMs, nowMs).map((prefix) => ({ prefix, anyTime: false })),
+    ...dayStarts.map((prefix) => ({ prefix, anyTime: true })),
+  ];
+  walk: for (const { prefix, anyTime } of prefixes) {
     let cursor: string | undefined;
     do {
       if (scan.kvLists >= limits.lists) {
@@ -137,7 +150,9 @@ export async function countRules(
       const page = await kv.list<unknown>({ prefix, cursor });
       for (const key of page.keys) {
         const receivedAtMs = parseLogKey(key.name)?.receivedAtMs;
-        if (receivedAtMs === undefined || receivedAtMs < fromMs || receivedAtMs > nowMs) continue;
+        if (receivedAtMs === undefined || seen.has(key.name)) continue;
+        if (!anyTime && (receivedAtMs < fromMs || receivedAtMs > nowMs)) continue;
+        seen.add(key.name);
         listed.push({ key: key.name, meta: asBatchMetadata(key.metadata) });
       }
       cursor = page.list_complete ? undefined : page.cursor;
