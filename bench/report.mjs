@@ -18,7 +18,8 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   archive?: { budget: number, rows: import("./phases/archive.mjs").ArchiveRow[] },
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
  *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
- *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } } }} phases
+ *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } },
+ *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -371,6 +372,42 @@ function sections(r) {
         `Bytes read: every byte the pages read from KV and R2 (index block tables, Bloom filters, block ranges); ` +
         `bytes in range: the archive objects of the range (their indexes add ` +
         `${lookup ? humanBytes(lookup.indexBytesInRange) : "–"} for the 30 days${hour ? `, ${humanBytes(hour.indexBytesInRange)} for the big day` : ""}).`,
+    );
+  }
+  const alerts = r.phases.alerts;
+  if (alerts) {
+    out.push(
+      `### 8. Alerts: the cost of one tick
+
+` +
+        renderTable(
+          [
+            "setting",
+            "waiting batches",
+            "path",
+            "KV lists",
+            "KV gets (keys)",
+            "R2 ops",
+            "KV ops / 1,000 batches",
+            "webhooks",
+          ],
+          alerts.rows.map((x) => [
+            x.setting,
+            num(x.batches),
+            x.path,
+            x.kvLists,
+            `${x.kvGets} (${num(x.kvKeysRead)})`,
+            x.r2Ops,
+            x.kvOpsPer1000.toFixed(1),
+            x.deliveries,
+          ]),
+          ["l", "r", "l"],
+        ) +
+        `
+
+One drain-cron tick (nothing to archive) with ALERT_WEBHOOK_URL set, every batch received within the ` +
+        `rules' window: the worst case for rules, which list only the key prefixes of their window, decide from ` +
+        `KV list metadata where they can, and read bodies (bulk gets of ≤ 100, at most 20 a tick) only for text.`,
     );
   }
   return out;

@@ -19,10 +19,23 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { auth?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  auth?: boolean;
+  /** Extra lines of the env file (as in .dev.vars): settings with a [vars] default. */
+  envVars?: Record<string, string>;
+  /** `--var NAME:value` for log-worker: names the env file cannot carry (secrets not in [vars]). */
+  vars?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "log-service-e2e-"));
   const envFile = join(dir, "secrets.env");
-  writeFileSync(envFile, `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n`);
+  const extra = Object.entries(options.envVars ?? {}).map(([k, v]) => `${k}='${v}'\n`);
+  writeFileSync(
+    envFile,
+    `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n${extra.join("")}`,
+  );
+  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const shared = {
     persistTo: join(dir, "state"),
     env: { WRANGLER_REGISTRY_PATH: join(dir, "registry") },
@@ -38,7 +51,14 @@ export async function startStack(options: { auth?: boolean } = {}): Promise<Stac
       name: "log-worker",
       config: "wrangler.logworker.toml",
       port: await freePort(),
-      args: ["--env-file", envFile, "--test-scheduled", "--inspector-port", String(await freePort())],
+      args: [
+        "--env-file",
+        envFile,
+        "--test-scheduled",
+        "--inspector-port",
+        String(await freePort()),
+        ...varArgs,
+      ],
     });
     started.push(logWorker);
     let authWorker: WorkerProcess | undefined;

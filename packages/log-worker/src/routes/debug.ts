@@ -2,6 +2,8 @@
 import { Hono } from "hono";
 import { etag } from "hono/etag";
 import { z } from "zod";
+import { alertStatus } from "../alerts";
+import { checkArchiveConfig } from "../archive/config";
 import { readLease } from "../archive/lease";
 import { listArchive, r2LogsQuerySchema, readArchivedObject } from "../archive/read";
 import { readLastRun, readPending } from "../archive/state";
@@ -36,12 +38,15 @@ debugRoutes.get("/debug/r2-logs/*", etag(), (c) => {
 });
 
 debugRoutes.get("/debug/stats", async (c) => {
-  const [lastRun, pending, lease] = await Promise.all([
+  const [lastRun, pending, lease, alerts] = await Promise.all([
     readLastRun(c.env.log_archive),
     readPending(c.env.log_archive),
     readLease(c.env.log_archive),
+    alertStatus(c.env),
   ]);
-  return c.json({ lastRun, pending, lease });
+  // Settings that were refused (and what is used instead): a bad value never breaks the cron.
+  const settingsIssues = [...checkArchiveConfig(c.env).issues, ...alerts.issues];
+  return c.json({ lastRun, pending, lease, alerts, settingsIssues });
 });
 
 export const openapi: OpenApiOperation[] = [
