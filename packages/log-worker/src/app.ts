@@ -2,14 +2,15 @@
  * The HTTP surface of log-worker.
  *
  * `app` serves the public URL: `/health` and the log viewer's static page
- * (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs the API key.
+ * (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs a key of
+ * its scope (http/keys.ts): ingest to send, read to read, admin for everything.
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
-import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
+import { handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
 import { viewer } from "./ui/routes";
@@ -17,9 +18,10 @@ import { viewer } from "./ui/routes";
 export const app = new Hono<AppEnv>();
 app.route("/", viewer);
 
-app.use("/log", apiKeyAuth());
-app.use("/flush", apiKeyAuth());
-app.use("/debug/*", apiKeyAuth());
+app.use("/log", requireScope("ingest"));
+app.use("/v1/logs", requireScope("ingest"));
+app.use("/flush", requireScope("admin"));
+app.use("/debug/*", requireScope("read"));
 
 app.get("/health", handleHealth);
 app.post("/log", handleIngest);
