@@ -13,6 +13,7 @@ import type { AppEnv } from "./env";
 import { handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
+import { searchRoutes } from "./routes/search";
 import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
@@ -28,6 +29,7 @@ app.post("/log", handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", searchRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
