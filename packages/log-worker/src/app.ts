@@ -12,6 +12,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
+import { mcpRoutes } from "./mcp";
 import { debugRoutes, flushRoutes } from "./routes";
 import { searchRoutes } from "./routes/search";
 import { viewer } from "./ui/routes";
@@ -23,6 +24,7 @@ app.use("/log", requireScope("ingest"));
 app.use("/v1/logs", requireScope("ingest"));
 app.use("/flush", requireScope("admin"));
 app.use("/debug/*", requireScope("read"));
+app.use("/mcp", requireScope("read"));
 
 app.get("/health", handleHealth);
 app.post("/log", handleIngest);
@@ -30,6 +32,7 @@ app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
 app.route("/", searchRoutes);
+app.route("/", mcpRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

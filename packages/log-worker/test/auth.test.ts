@@ -19,6 +19,8 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, scope: Scope
   ["GET", "/debug/r2-logs", "read", 200],
   ["GET", "/debug/r2-logs/logs/dt=2026-01-01/x.ndjson.gz", "read", 404],
   ["GET", "/debug/stats", "read", 200],
+  ["GET", "/debug/logs", "read", 200],
+  ["POST", "/mcp", "read", 200],
 ];
 
 /** Who calls: a key of each scope, a key nobody configured, and no key at all. */
@@ -31,6 +33,12 @@ const CALLERS = {
 } as const;
 type Caller = keyof typeof CALLERS;
 
+/** What a route needs to answer 2xx once its key is accepted. */
+const BODIES: Record<string, string> = {
+  "/log": JSON.stringify({ message: "x" }),
+  "/mcp": JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+};
+
 function request(
   method: string,
   path: string,
@@ -40,8 +48,10 @@ function request(
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (key !== null && header === "x-api-key") headers["X-API-Key"] = key;
   if (key !== null && header === "bearer") headers.Authorization = `Bearer ${key}`;
-  const body = method === "POST" && path === "/log" ? JSON.stringify({ message: "x" }) : undefined;
-  return new Request(`https://log-worker.test${path}`, { method, headers, body });
+  const body = method === "POST" ? BODIES[path] : undefined;
+  if (path === "/mcp") headers.Accept = "application/json, text/event-stream";
+  // localhost: /mcp answers only loopback hosts when served locally (DNS rebinding protection).
+  return new Request(`http://localhost${path}`, { method, headers, body });
 }
 
 /** Calls the app with `env` changed, as a worker deployed with other settings would run. */
