@@ -72,7 +72,7 @@ describe("MCP under wrangler dev", () => {
   });
 
   it("refuses a client without a key (401) and one with an ingest key (403)", async () => {
-    await expect(connect(mcpUrl, TEST_INGEST_KEY)).rejects.toThrow(/403/);
+    await expect(connect(mcpUrl, TEST_INGEST_KEY)).rejects.toThrow(/forbidden/);
     const res = await fetch(mcpUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" },

@@ -35,11 +35,31 @@ interface ToolAnswer<T> {
   structuredContent: T;
 }
 
+/** Each tool's output schema, as tools/list gives it to clients. */
+async function outputSchemas(): Promise<
+  Map<string, { properties: Record<string, unknown>; required?: string[] }>
+> {
+  const body = await json<{ result: { tools: { name: string; outputSchema: never }[] } }>(
+    await rpcRequest("tools/list"),
+  );
+  return new Map(body.result.tools.map((t) => [t.name, t.outputSchema]));
+}
+
+/**
+ * Calls a tool; a successful answer's structured content must have exactly the
+ * fields of the tool's output schema (the official client refuses any other).
+ */
 async function callTool<T = Record<string, unknown>>(name: string, args: Record<string, unknown> = {}) {
   const res = await rpcRequest("tools/call", { name, arguments: args });
   expect(res.status).toBe(200);
   const body = await json<{ result?: ToolAnswer<T>; error?: { message: string } }>(res);
   if (!body.result) throw new Error(`JSON-RPC error: ${body.error?.message}`);
+  if (!body.result.isError) {
+    const schema = (await outputSchemas()).get(name);
+    expect(Object.keys(body.result.structuredContent as object).sort()).toEqual(
+      Object.keys(schema?.properties ?? {}).sort(),
+    );
+  }
   return body.result;
 }
 

@@ -66,6 +66,11 @@ function asQueryString(args: Record<string, string | number | undefined>): Recor
   return query;
 }
 
+/** Exactly the fields of `entriesOutput` (clients check structured content against the output schema). */
+function entriesAnswer({ logs, cursor, stoppedBy }: Collected) {
+  return { logs, cursor, stoppedBy };
+}
+
 function summary(found: Collected, what: string): string {
   const more =
     found.cursor === null
@@ -91,7 +96,7 @@ export function registerSearchTools(server: McpServer, env: ToolEnv): void {
       toolResult(async () => {
         const query = parseQuery(searchQuerySchema, asQueryString(args));
         const found = await collectLogs(env, query);
-        return { text: summary(found, "entries"), structured: found };
+        return { text: summary(found, "entries"), structured: entriesAnswer(found) };
       }),
   );
 
@@ -119,7 +124,10 @@ export function registerSearchTools(server: McpServer, env: ToolEnv): void {
           asQueryString({ ...args, since: args.since ?? "0", order: "asc", limit: ANSWER_BOUNDS.maxEntries }),
         );
         const found = await collectLogs(env, query);
-        return { text: summary(found, `entries of request ${args.requestId}`), structured: found };
+        return {
+          text: summary(found, `entries of request ${args.requestId}`),
+          structured: entriesAnswer(found),
+        };
       }),
   );
 }
