@@ -45,5 +45,7 @@ describe("scoped keys under wrangler dev", () => {
     expect(read.status).toBe(200);
     const { logs } = (await read.json()) as { logs: Record<string, unknown>[] };
     expect(logs).toHaveLength(1);
+    // The key's name from LOG_INGEST_KEYS, set by the server.
+    expect(logs[0]?.ingestKey).toBe("e2e-producer");
   });
 });

@@ -62,6 +62,7 @@ describe("MCP under wrangler dev", () => {
       expect(result.isError).toBeFalsy();
       const found = result.structuredContent as { logs: Entry[]; cursor: string | null };
       expect(found.logs.map((e) => e.message)).toEqual(["first", "second"]);
+      expect(found.logs.map((e) => e.ingestKey)).toEqual(["e2e-producer", "e2e-producer"]);
       expect(found.cursor).toBeNull();
 
       const search = await client.callTool({ name: "search_logs", arguments: { requestId, level: "error" } });

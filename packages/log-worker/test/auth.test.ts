@@ -4,7 +4,18 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import type { Scope } from "../src/http/keys";
-import { API_KEY, INGEST_KEY, json, logKeys, READ_KEY, resetStorage } from "./helpers";
+import { archivedEntries } from "./archive-helpers";
+import {
+  API_KEY,
+  INGEST_KEY,
+  INGEST_KEY_NAME,
+  json,
+  logKeys,
+  postLog,
+  READ_KEY,
+  resetStorage,
+  storedEntries,
+} from "./helpers";
 
 beforeEach(resetStorage);
 
@@ -162,6 +173,71 @@ describe("rotation", () => {
       fetchWithEnv(request("POST", "/flush", key), { LOG_API_KEY: "rotated-admin-key" });
     expect((await flush(API_KEY)).status).toBe(401);
     expect((await flush("rotated-admin-key")).status).toBe(200);
+  });
+});
+
+describe("names on entries", () => {
+  it("entries sent with a named ingest key carry its name, over any ingestKey the producer sent, into R2", async () => {
+    const res = await postLog([{ message: "a" }, { message: "b", ingestKey: "spoofed" }], {
+      key: INGEST_KEY,
+    });
+    expect(res.status).toBe(201);
+    const stored = await storedEntries();
+    expect(stored.map((e) => [e.message, e.ingestKey])).toEqual([
+      ["a", INGEST_KEY_NAME],
+      ["b", INGEST_KEY_NAME],
+    ]);
+    expect((await exports.default.fetch(request("POST", "/flush", API_KEY))).status).toBe(200);
+    expect((await archivedEntries()).map((e) => e.ingestKey)).toEqual([INGEST_KEY_NAME, INGEST_KEY_NAME]);
+  });
+
+  it("entries sent with the admin key carry no ingestKey (what the producer sent stays)", async () => {
+    await postLog([{ message: "plain" }, { message: "own field", ingestKey: "mine" }], { key: API_KEY });
+    const stored = await storedEntries();
+    expect(stored[0]).not.toHaveProperty("ingestKey");
+    expect(stored[1]?.ingestKey).toBe("mine");
+  });
+
+  it("during a rotation each key's entries carry that key's name", async () => {
+    const settings = {
+      LOG_INGEST_KEYS: "vector-2026-11:old-ingest-secret-0001,vector-2026-12:new-ingest-secret-0002",
+    };
+    for (const [secret, message] of [
+      ["old-ingest-secret-0001", "from old"],
+      ["new-ingest-secret-0002", "from new"],
+    ] as const) {
+      const req = new Request("http://localhost/log", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-API-Key": secret },
+        body: JSON.stringify({ message }),
+      });
+      expect((await fetchWithEnv(req, settings)).status).toBe(201);
+    }
+    const names = Object.fromEntries((await storedEntries()).map((e) => [e.message, e.ingestKey]));
+    expect(names).toEqual({ "from old": "vector-2026-11", "from new": "vector-2026-12" });
+  });
+
+  it("the same Idempotency-Key from two ingest keys stores two batches; from one key, one", async () => {
+    const settings = { LOG_INGEST_KEYS: "a:aaaaaaaaaaaaaaaa1,b:bbbbbbbbbbbbbbbb2" };
+    const send = (secret: string) =>
+      fetchWithEnv(
+        new Request("http://localhost/log", {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            "X-API-Key": secret,
+            "Idempotency-Key": "batch-000001",
+          },
+          body: JSON.stringify({ message: "same body" }),
+        }),
+        settings,
+      );
+    const first = await json<{ key: string }>(await send("aaaaaaaaaaaaaaaa1"));
+    const retry = await json<{ key: string }>(await send("aaaaaaaaaaaaaaaa1"));
+    const other = await json<{ key: string }>(await send("bbbbbbbbbbbbbbbb2"));
+    expect(retry.key).toBe(first.key);
+    expect(other.key).not.toBe(first.key);
+    expect((await storedEntries()).map((e) => e.ingestKey).sort()).toEqual(["a", "b"]);
   });
 });
 
