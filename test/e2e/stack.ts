@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { freePort, ROOT, startWorker, type WorkerProcess } from "../../scripts/lib/wrangler-dev.mjs";
 
 export const TEST_API_KEY = "e2e-api-key";
+/** Scoped keys in the env file: LOG_INGEST_KEYS=e2e-producer:<TEST_INGEST_KEY>, LOG_READ_KEYS=e2e-reader:<TEST_READ_KEY>. */
+export const TEST_INGEST_KEY = "e2e-ingest-key-000001";
+export const TEST_READ_KEY = "e2e-read-key-0000001";
 export const TEST_TOKEN_SECRET = "e2e-token-secret";
 
 export interface Stack {
@@ -33,7 +36,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const extra = Object.entries(options.envVars ?? {}).map(([k, v]) => `${k}='${v}'\n`);
   writeFileSync(
     envFile,
-    `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n${extra.join("")}`,
+    `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n` +
+      `LOG_INGEST_KEYS=e2e-producer:${TEST_INGEST_KEY}\nLOG_READ_KEYS=e2e-reader:${TEST_READ_KEY}\n${extra.join("")}`,
   );
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const shared = {

@@ -2,9 +2,10 @@
  * The HTTP surface of log-worker.
  *
  * `app` serves the public URL: `/health`, `/openapi.json` and the log viewer's
- * static page (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs
- * the API key. Every answer carries Hono's secure headers (nosniff, no framing,
- * no referrer...); the viewer's own stricter headers are kept.
+ * static page are public; every other route needs a key of its scope
+ * (http/keys.ts): ingest to send, read to read, admin for everything. Every
+ * answer carries Hono's secure headers (nosniff, no framing, no referrer...);
+ * the viewer's own stricter headers are kept.
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
@@ -14,8 +15,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
-import { ApiError, apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
+import { ApiError, handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
+import { mcpRoutes } from "./mcp";
 import { openapiRoutes } from "./openapi";
 import { debugRoutes, flushRoutes } from "./routes";
 import { searchRoutes } from "./routes/search";
@@ -46,9 +48,11 @@ app.use(
 );
 app.route("/", viewer);
 
-app.use("/log", apiKeyAuth());
-app.use("/flush", apiKeyAuth());
-app.use("/debug/*", apiKeyAuth());
+app.use("/log", requireScope("ingest"));
+app.use("/v1/logs", requireScope("ingest"));
+app.use("/flush", requireScope("admin"));
+app.use("/debug/*", requireScope("read"));
+app.use("/mcp", requireScope("read"));
 
 app.get("/health", handleHealth);
 app.post("/log", ingestBodyLimit, handleIngest);
@@ -57,6 +61,7 @@ app.route("/", flushRoutes);
 app.route("/", debugRoutes);
 app.route("/", searchRoutes);
 app.route("/", openapiRoutes);
+app.route("/", mcpRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -57,7 +57,7 @@ export const openapi: OpenApiOperation[] = [
     description:
       "A page may hold fewer than `limit` entries while `cursor` is not null: follow `cursor` until it is null. " +
       "`tail` is never null: polling it later returns what arrived since (dedupe by `id`).",
-    auth: "apiKey",
+    auth: "read",
     query: kvLogsQuerySchema,
     responses: {
       200: { description: "`{ logs, cursor, tail }`" },
@@ -68,7 +68,7 @@ export const openapi: OpenApiOperation[] = [
     method: "get",
     path: "/debug/r2-logs",
     summary: "Archived objects, oldest date first",
-    auth: "apiKey",
+    auth: "read",
     query: r2LogsQuerySchema,
     responses: {
       200: { description: "`{ objects: [{ key, size, uploaded, entries }], cursor }`" },
@@ -80,7 +80,7 @@ export const openapi: OpenApiOperation[] = [
     path: "/debug/r2-logs/{key}",
     summary: "One archived object's entries as NDJSON, decompressed",
     description: "Answers 304 to If-None-Match with the object's ETag.",
-    auth: "apiKey",
+    auth: "read",
     pathParams: z.object({
       key: z
         .string()
@@ -97,7 +97,7 @@ export const openapi: OpenApiOperation[] = [
     method: "get",
     path: "/debug/stats",
     summary: "The last archive run, whether a drain is due, the lease held",
-    auth: "apiKey",
+    auth: "read",
     responses: { 200: { description: "`{ lastRun, pending, lease }`" } },
   },
 ];
