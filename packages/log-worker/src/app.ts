@@ -1,21 +1,23 @@
 /**
  * The HTTP surface of log-worker.
  *
- * `app` serves the public URL: `/health` and the log viewer's static page
- * (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs the API key.
+ * `app` serves the public URL: `/health` is public; every other route needs the
+ * API key. The log viewer is not here: Workers Static Assets serves it
+ * (`[assets]` in wrangler.logworker.toml, built from packages/log-worker/ui).
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
  */
 import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
-import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
-app.route("/", viewer);
+// The worker answers JSON only: nothing in a response may run, be framed or be sniffed as another type.
+app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
 
 app.use("/log", apiKeyAuth());
 app.use("/flush", apiKeyAuth());
