@@ -141,7 +141,7 @@ export const SEED: Entry[][] = [
       message: "<img src=x onerror=alert(1)>",
       requestId: '"><svg onload=alert(2)>',
       note: "<script>alert(3)</script>",
-      timestamp: ago(12),
+      timestamp: ago(70),
     },
   ],
   [{ level: "info", service: "reports", message: "nightly report: 0 failures", timestamp: ago(180) }],
