@@ -14,7 +14,6 @@ import type { AppEnv } from "./env";
 import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
-import { devSearchShim } from "./routes/dev-search-shim";
 
 export const app = new Hono<AppEnv>();
 // The worker answers JSON only: nothing in a response may run, be framed or be sniffed as another type.
@@ -29,7 +28,6 @@ app.post("/log", handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
-app.route("/", devSearchShim); // TEMPORARY
 
 app.notFound(notFound);
 app.onError(onError);
