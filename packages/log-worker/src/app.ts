@@ -14,6 +14,7 @@ import type { AppEnv } from "./env";
 import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
+import { searchRoutes } from "./routes/search";
 
 export const app = new Hono<AppEnv>();
 // The worker answers JSON only: nothing in a response may run, be framed or be sniffed as another type.
@@ -28,6 +29,7 @@ app.post("/log", handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", searchRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
