@@ -450,9 +450,9 @@ describe("log viewer in Chromium", () => {
     await expectRows(RECENT.length);
     const button = page.getByRole("button", { name: "Archive now" });
     await button.click();
-    await expect.poll(() => button.isDisabled(), WAIT).toBe(true);
     const status = page.locator("#flush-status");
-    expect(await status.textContent()).toContain("can read logs but not archive them");
+    await expect.poll(() => status.textContent(), WAIT).toContain("can read logs but not archive them");
+    expect(await button.isDisabled()).toBe(true);
     expect(await status.textContent()).toContain("403 forbidden");
     // Still so after a reload of the page in this tab; reading still works.
     await page.reload();

@@ -210,7 +210,7 @@ function summary(count: number): string {
   const n = `${count.toLocaleString()} entr${count === 1 ? "y" : "ies"}, newest first`;
   const more = state.cursor ? "; more match: scroll down to load them" : "";
   const read = Object.entries(state.scanned)
-    .filter(([, value]) => typeof value === "number")
+    .filter(([, value]) => typeof value === "number" && value > 0)
     .map(([key, value]) => `${key} ${value}`)
     .join(", ");
   return `${n}${more}${read ? ` · last request read: ${read}` : ""}`;
