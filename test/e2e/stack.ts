@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { freePort, ROOT, startWorker, type WorkerProcess } from "../../scripts/lib/wrangler-dev.mjs";
 
 export const TEST_API_KEY = "e2e-api-key";
+/** Scoped keys in the env file: LOG_INGEST_KEYS=e2e-producer:<TEST_INGEST_KEY>, LOG_READ_KEYS=e2e-reader:<TEST_READ_KEY>. */
+export const TEST_INGEST_KEY = "e2e-ingest-key-000001";
+export const TEST_READ_KEY = "e2e-read-key-0000001";
 export const TEST_TOKEN_SECRET = "e2e-token-secret";
 
 export interface Stack {
@@ -22,7 +25,11 @@ export interface Stack {
 export async function startStack(options: { auth?: boolean } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "log-service-e2e-"));
   const envFile = join(dir, "secrets.env");
-  writeFileSync(envFile, `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n`);
+  writeFileSync(
+    envFile,
+    `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n` +
+      `LOG_INGEST_KEYS=e2e-producer:${TEST_INGEST_KEY}\nLOG_READ_KEYS=e2e-reader:${TEST_READ_KEY}\n`,
+  );
   const shared = {
     persistTo: join(dir, "state"),
     env: { WRANGLER_REGISTRY_PATH: join(dir, "registry") },

@@ -1,9 +1,10 @@
 /**
  * The HTTP surface of log-worker.
  *
- * `app` serves the public URL: `/health` is public; every other route needs the
- * API key. The log viewer is not here: Workers Static Assets serves it
- * (`[assets]` in wrangler.logworker.toml, built from packages/log-worker/ui).
+ * `app` serves the public URL: `/health` is public; every other route needs a key
+ * of its scope (http/keys.ts): ingest to send, read to read, admin for everything.
+ * The log viewer is not here: Workers Static Assets serves it (`[assets]` in
+ * wrangler.logworker.toml, built from packages/log-worker/ui).
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
@@ -11,7 +12,7 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
-import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
+import { handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
 import { searchRoutes } from "./routes/search";
@@ -20,9 +21,10 @@ export const app = new Hono<AppEnv>();
 // The worker answers JSON only: nothing in a response may run, be framed or be sniffed as another type.
 app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
 
-app.use("/log", apiKeyAuth());
-app.use("/flush", apiKeyAuth());
-app.use("/debug/*", apiKeyAuth());
+app.use("/log", requireScope("ingest"));
+app.use("/v1/logs", requireScope("ingest"));
+app.use("/flush", requireScope("admin"));
+app.use("/debug/*", requireScope("read"));
 
 app.get("/health", handleHealth);
 app.post("/log", handleIngest);
