@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Page, Request } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/wrangler-dev.mjs";
-import { type Stack, startStack, TEST_API_KEY } from "../e2e/stack";
+import { type Stack, startStack, TEST_API_KEY, TEST_INGEST_KEY, TEST_READ_KEY } from "../e2e/stack";
 import { type Browser, launchChromium, type PageWatch, watchPage } from "./chromium";
 import {
   BERLIN,
@@ -434,31 +434,37 @@ describe("log viewer in Chromium", () => {
     expect(await notice.isVisible()).toBe(false);
   });
 
-  it("a key that may read but not archive: after /flush answers 403 the button is disabled and says why", async () => {
+  it("a read key lists the logs, but Archive now answers 403: the button is disabled and says why", async () => {
     await newPage();
-    let flushes = 0;
-    await page.route(/\/flush$/, (route) => {
-      flushes++;
-      return route.fulfill({
-        status: 403,
-        contentType: "application/json",
-        body: JSON.stringify({ error: { code: "forbidden", message: "This key may read, not flush." } }),
-      });
+    const flushes: number[] = [];
+    page.on("response", (res) => {
+      if (new URL(res.url()).pathname === "/flush") flushes.push(res.status());
     });
     await page.goto(stack.logWorker.url);
-    await enterKey(TEST_API_KEY);
+    await enterKey(TEST_READ_KEY);
     await expectRows(RECENT.length);
     const button = page.getByRole("button", { name: "Archive now" });
     await button.click();
     const status = page.locator("#flush-status");
     await expect.poll(() => status.textContent(), WAIT).toContain("can read logs but not archive them");
-    expect(await button.isDisabled()).toBe(true);
     expect(await status.textContent()).toContain("403 forbidden");
-    // Still so after a reload of the page in this tab; reading still works.
+    expect(await button.isDisabled()).toBe(true);
+    // Still so after a reload of the page in this tab; reading still works; nothing was archived.
     await page.reload();
     await expectRows(RECENT.length);
     expect(await button.isDisabled()).toBe(true);
-    expect(flushes).toBe(1);
+    expect(flushes).toEqual([403]);
+    const kv = await (await stack.admin("/debug/kv-logs?limit=1000")).json();
+    expect(kv.logs.length).toBeGreaterThan(0);
+  });
+
+  it("a key that may only send logs is refused for reading: the page asks for another key", async () => {
+    await open("/", TEST_INGEST_KEY);
+    const error = page.locator("#key-error");
+    await expect.poll(() => error.textContent(), WAIT).toContain("may not read logs");
+    expect(await error.textContent()).toContain("403 forbidden");
+    expect(await page.getByLabel("API key", { exact: true }).isVisible()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   });
 
   it("fits a phone screen (375 px): no sideways scrolling, entries as cards", async () => {
