@@ -330,7 +330,7 @@ describe("log viewer in Chromium", () => {
       receivedAt: expect.any(String),
     });
     await expect
-      .poll(() => page.locator("#flush-status").textContent(), WAIT)
+      .poll(() => page.locator("#action-status").textContent(), WAIT)
       .toContain(`Exported ${SCROLL_COUNT} entries`);
     // The table kept what it had.
     expect(await rows().count()).toBe(100);
@@ -445,7 +445,7 @@ describe("log viewer in Chromium", () => {
     await expectRows(RECENT.length);
     const button = page.getByRole("button", { name: "Archive now" });
     await button.click();
-    const status = page.locator("#flush-status");
+    const status = page.locator("#action-status");
     await expect.poll(() => status.textContent(), WAIT).toContain("can read logs but not archive them");
     expect(await status.textContent()).toContain("403 forbidden");
     expect(await button.isDisabled()).toBe(true);
@@ -550,7 +550,7 @@ describe("log viewer in Chromium", () => {
     await expectRows(billing.length);
     await page.getByRole("button", { name: "Archive now" }).click();
     await expect
-      .poll(() => page.locator("#flush-status").textContent(), WAIT)
+      .poll(() => page.locator("#action-status").textContent(), WAIT)
       .toMatch(/^Archived \d+ entries/);
     await expectRows(billing.length);
     const kv = await (await stack.admin("/debug/kv-logs?service=billing")).json();

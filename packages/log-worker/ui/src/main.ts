@@ -3,11 +3,11 @@
  * archived entries, newest first, with the query in the URL. Entry point of
  * the bundle that scripts/build-viewer.mjs writes to ui/dist/app.js.
  */
-import { ApiProblem, apiKey, flush, forgetApiKey, searchLogs, setApiKey } from "./api";
+import { actionStatus, renderFlushButton, runExport, runFlush } from "./actions";
+import { ApiProblem, apiKey, forgetApiKey, searchLogs, setApiKey } from "./api";
 import { renderChart } from "./chart";
 import { $, h } from "./dom";
 import { EntryStore, type Item } from "./entries";
-import { exportNdjson } from "./exporter";
 import { renderFacets } from "./facets";
 import { isLevel, LEVELS } from "./levels";
 import { createLive } from "./live";
@@ -27,7 +27,6 @@ import { fromLocalInput, toLocalInput } from "./time";
 const PAGE = 100;
 /** Pages with no entry (the server's scan budget ran out first) followed in a row before waiting for a click. */
 const MAX_EMPTY_FOLLOWS = 20;
-const FLUSH_DENIED = "log-viewer.flush-denied";
 
 const state = {
   query: parseQuery(location.search),
@@ -201,7 +200,7 @@ function render(): void {
   $("more").hidden = !state.cursor;
   renderEmpty(items.length);
   $("forget").hidden = !apiKey();
-  renderFlush();
+  renderFlushButton();
 }
 
 function summary(count: number): string {
@@ -249,76 +248,6 @@ function correlate(item: Item, requestId: string): void {
   setQuery(correlationQuery(requestId, item.t));
 }
 
-// ---------------------------------------------------------------- archive now (POST /flush)
-
-function renderFlush(): void {
-  const denied = sessionStorage.getItem(FLUSH_DENIED);
-  const button = $<HTMLButtonElement>("flush");
-  button.disabled = Boolean(denied);
-  button.title = denied
-    ? "This key cannot run the archive; see the message above the filters"
-    : "Run the archive job now: move every waiting entry from KV to R2 (POST /flush)";
-  if (denied) flushStatus(denied, true);
-}
-
-function flushStatus(text: string, warning = false): void {
-  const box = $("flush-status");
-  box.hidden = !text;
-  box.textContent = text;
-  box.classList.toggle("failed", warning);
-}
-
-async function runFlush(): Promise<void> {
-  const button = $<HTMLButtonElement>("flush");
-  button.disabled = true;
-  flushStatus("Archiving…");
-  try {
-    const result = await flush();
-    const objects = Array.isArray(result.objects) ? result.objects.length : 0;
-    flushStatus(
-      `Archived ${result.archived ?? 0} entries from ${result.keys ?? 0} KV keys into ${objects} R2 object${objects === 1 ? "" : "s"}${result.remaining ? "; more is waiting and the next run continues" : ""}.`,
-    );
-    reload();
-  } catch (err) {
-    if (err instanceof ApiProblem && err.status === 403) {
-      sessionStorage.setItem(
-        FLUSH_DENIED,
-        `This key can read logs but not archive them (log-worker answered 403 ${err.code}). "Archive now" needs the admin key (LOG_API_KEY); the daily archive runs on its own.`,
-      );
-    } else if (err instanceof ApiProblem && err.status === 409) {
-      flushStatus("Another archive run is in progress; try again when it has finished.", true);
-    } else if (err instanceof ApiProblem && err.kind === "auth") {
-      fail(err);
-    } else {
-      flushStatus(err instanceof Error ? err.message : String(err), true);
-    }
-    render();
-  } finally {
-    if (!sessionStorage.getItem(FLUSH_DENIED)) button.disabled = false;
-  }
-}
-
-// ---------------------------------------------------------------- export
-
-async function runExport(): Promise<void> {
-  const button = $<HTMLButtonElement>("export");
-  button.disabled = true;
-  const window = state.query.live ? { ...state.window, until: Date.now() } : state.window;
-  try {
-    const result = await exportNdjson(state.query, window, (n) => {
-      button.textContent = `Exporting… ${n.toLocaleString()}`;
-    });
-    flushStatus(
-      `Exported ${result.entries.toLocaleString()} entries to ${result.filename}${result.truncated ? " (stopped at the export limit; narrow the range for the rest)" : ""}.`,
-    );
-  } catch (err) {
-    fail(err);
-  } finally {
-    button.disabled = false;
-    button.textContent = "Export NDJSON";
-  }
-}
-
 // ---------------------------------------------------------------- messages
 
 function setBusy(busy: boolean): void {
@@ -359,7 +288,7 @@ function askForKey(message: string): void {
   live.stop();
   state.store.clear();
   render();
-  flushStatus("");
+  actionStatus("");
   $("key-panel").hidden = false;
   document.body.dataset.auth = "needed";
   $("key-error").textContent = message;
@@ -428,8 +357,11 @@ function start(): void {
     state.emptyFollows = 0;
     void loadPage();
   });
-  $("flush").addEventListener("click", () => void runFlush());
-  $("export").addEventListener("click", () => void runExport());
+  $("flush").addEventListener("click", () => void runFlush({ reload, fail, render }));
+  $("export").addEventListener("click", () => {
+    const window = state.query.live ? { ...state.window, until: Date.now() } : state.window;
+    void runExport(state.query, window, fail);
+  });
   new IntersectionObserver((seen) => {
     if (seen.some((e) => e.isIntersecting)) followCursor();
   }).observe($("sentinel"));
