@@ -9,13 +9,27 @@
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
  */
+import { INGEST_LIMITS } from "@log-service/client/schema";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
-import { handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
+import { ApiError, handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
 import { searchRoutes } from "./routes/search";
+
+/** The 1 MiB body limit of POST /log, enforced on the stream (a chunked body too). */
+const ingestBodyLimit = bodyLimit({
+  maxSize: INGEST_LIMITS.maxBodyBytes,
+  onError: () => {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `The body is larger than ${INGEST_LIMITS.maxBodyBytes} bytes; split it into several requests.`,
+    );
+  },
+});
 
 export const app = new Hono<AppEnv>();
 // The worker answers JSON only: nothing in a response may run, be framed or be sniffed as another type.
@@ -27,7 +41,7 @@ app.use("/flush", requireScope("admin"));
 app.use("/debug/*", requireScope("read"));
 
 app.get("/health", handleHealth);
-app.post("/log", handleIngest);
+app.post("/log", ingestBodyLimit, handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
@@ -40,7 +54,7 @@ app.onError(onError);
 export const bindingApp = new Hono<AppEnv>();
 
 bindingApp.get("/health", handleHealth);
-bindingApp.post("/log", handleIngest);
+bindingApp.post("/log", ingestBodyLimit, handleIngest);
 bindingApp.all("/log", methodNotAllowed(["POST"]));
 bindingApp.notFound((c) =>
   c.json(

@@ -12,6 +12,9 @@
  *    block, its byte offset and length, time range, level counts, services and
  *    a Bloom filter of its request ids. R2 caps customMetadata at 2 KiB, which
  *    per-block filters do not fit; a sidecar keeps the object plain gzip NDJSON.
+ *    It holds two JSON lines: the block table, then the Bloom filters (most of
+ *    its bytes). customMetadata `indexHead` gives the first line's length, so a
+ *    search without a request id reads only that much (a ranged get).
  *
  * Both are data read back from storage: readers validate them and fall back to
  * reading the object whole when they do not.
@@ -35,18 +38,21 @@ const BLOOM_HASHES = 7;
 const BLOOM_BITS_PER_ID = 10;
 const encoder = new TextEncoder();
 
-/** FNV-1a over the UTF-8 bytes, and a second hash derived from it (double hashing). */
+/** murmur3's finalizer: spreads every input bit over the output. */
+function fmix32(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** FNV-1a over the UTF-8 bytes, mixed, and a second hash derived from it (double hashing). */
 function bloomHashes(id: string): [number, number] {
   let h = 0x811c9dc5;
   for (const byte of encoder.encode(id)) {
     h ^= byte;
     h = Math.imul(h, 0x01000193);
   }
-  let g = h ^ 0x9e3779b9;
-  g = Math.imul(g ^ (g >>> 16), 0x85ebca6b);
-  g = Math.imul(g ^ (g >>> 13), 0xc2b2ae35);
-  g ^= g >>> 16;
-  return [h >>> 0, (g | 1) >>> 0];
+  return [fmix32(h), (fmix32(h ^ 0x9e3779b9) | 1) >>> 0];
 }
 
 export interface Bloom {
@@ -79,6 +85,9 @@ export function buildBloom(ids: ReadonlySet<string>): Bloom | null {
 }
 
 /** May `id` be in the set the filter was built from? (false: certainly not) */
+/** A filter that was not read: every bit set, it may hold any id. */
+export const UNKNOWN_FILTER: Bloom = { m: 8, k: 1, bits: "/w==" };
+
 export function bloomMayContain(bloom: Bloom | null, id: string): boolean {
   if (bloom === null) return false;
   const binary = atob(bloom.bits);
@@ -152,14 +161,38 @@ const objectIndexSchema = z.object({
   ),
 });
 
+/** The index object's text, and the bytes of its first line (the block table without filters). */
+export function serializeIndex(index: ObjectIndex): { text: string; headBytes: number } {
+  const head = `${JSON.stringify({ ...index, blocks: index.blocks.map(({ requestIds: _, ...block }) => block) })}\n`;
+  const filters = `${JSON.stringify(index.blocks.map((block) => block.requestIds))}\n`;
+  return { text: head + filters, headBytes: encoder.encode(head).byteLength };
+}
+
+const filtersSchema = z.array(bloomSchema.nullable());
+
 /**
- * Parses an index read back from R2. Null unless it describes exactly `object`
- * of `size` bytes with blocks inside it in order, each Bloom filter as long as it says.
+ * Parses an index read back from R2: both lines, or only the first (then every
+ * block's `requestIds` is unknown, read as "may hold any id"). Null unless it
+ * describes exactly `object` of `size` bytes with blocks inside it in order,
+ * each Bloom filter as long as it says.
  */
 export function parseObjectIndex(text: string, object: string, size: number): ObjectIndex | null {
   let parsed: z.ZodSafeParseResult<z.infer<typeof objectIndexSchema>>;
+  const newline = text.indexOf("\n");
+  const head = newline === -1 ? text : text.slice(0, newline);
+  const rest = newline === -1 ? "" : text.slice(newline + 1).trim();
   try {
-    parsed = objectIndexSchema.safeParse(JSON.parse(text));
+    const table = JSON.parse(head) as { blocks?: unknown };
+    let filters: unknown[] | null = null;
+    if (rest !== "") {
+      const f = filtersSchema.safeParse(JSON.parse(rest));
+      if (!f.success || !Array.isArray(table.blocks) || f.data.length !== table.blocks.length) return null;
+      filters = f.data;
+    }
+    const blocks = Array.isArray(table.blocks)
+      ? table.blocks.map((b, i) => ({ ...(b as object), requestIds: filters ? filters[i] : UNKNOWN_FILTER }))
+      : table.blocks;
+    parsed = objectIndexSchema.safeParse({ ...table, blocks });
   } catch {
     return null;
   }
@@ -176,9 +209,10 @@ export function parseObjectIndex(text: string, object: string, size: number): Ob
 }
 
 /** The customMetadata fields that summarise an object (added to entries/batches/segment). */
-export function summaryMetadata(summary: Summary): Record<string, string> {
+export function summaryMetadata(summary: Summary, indexHeadBytes: number): Record<string, string> {
   const out: Record<string, string> = {
     index: INDEX_VERSION,
+    indexHead: String(indexHeadBytes),
     t0: String(summary.t0),
     t1: String(summary.t1),
     levels: summary.levels.join(","),
@@ -193,7 +227,7 @@ export function summaryMetadata(summary: Summary): Record<string, string> {
 /** What customMetadata says about an object, or null when it has no (valid) summary: read it whole. */
 export function parseSummaryMetadata(
   meta: Record<string, string> | undefined,
-): (Omit<Summary, "entries"> & { indexed: true }) | null {
+): (Omit<Summary, "entries"> & { indexHead: number | null }) | null {
   if (meta?.index !== INDEX_VERSION) return null;
   const t0 = Number(meta.t0);
   const t1 = Number(meta.t1);
@@ -209,7 +243,9 @@ export function parseSummaryMetadata(
       services = null;
     }
   }
-  return { indexed: true, t0, t1, levels: levels as LevelCounts, services };
+  const head = Number(meta.indexHead);
+  const indexHead = Number.isInteger(head) && head > 0 ? head : null;
+  return { indexHead, t0, t1, levels: levels as LevelCounts, services };
 }
 
 /** Can a summary hold an entry of at least level `minRank` from `service`? */

@@ -23,8 +23,12 @@
 import { constants, crc32, deflateRawSync } from "node:zlib";
 import { type BlockIndex, buildBloom, type ObjectIndex, SummaryBuilder } from "./object-index";
 
-/** NDJSON bytes per block: small enough that a lookup reads little, large enough to compress well. */
-export const BLOCK_NDJSON_BYTES = 512 * 1024;
+/**
+ * NDJSON bytes per block: small enough that a lookup reads little and that a
+ * page of 1,000 entries (~300 KB) rarely ends inside a block it must read again,
+ * large enough to compress well (deflate's window is 32 KiB).
+ */
+export const BLOCK_NDJSON_BYTES = 256 * 1024;
 
 /** gzip header: magic, deflate, no flags, no mtime (deterministic bytes), no extra flags, OS unknown. */
 const GZIP_HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);

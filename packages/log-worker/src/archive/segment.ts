@@ -19,7 +19,7 @@ import type { OpBudget } from "./budget";
 import { forEachLimit } from "./concurrency";
 import { entryDate, indexKey, journalKey, objectKey, segmentId } from "./layout";
 import { BlockedGzipNdjson, type BuiltObject, type LineFacts } from "./object";
-import { summaryMetadata } from "./object-index";
+import { serializeIndex, summaryMetadata } from "./object-index";
 
 /** R2 puts per archive object: its index, then the object. */
 export const PUTS_PER_OBJECT = 2;
@@ -185,8 +185,9 @@ export async function putArchiveObject(
   segment: string,
   onlyIfAbsent = false,
 ): Promise<R2Object | null> {
-  await bucket.put(indexKey(object.key), JSON.stringify(object.index), {
-    httpMetadata: { contentType: "application/json" },
+  const index = serializeIndex(object.index);
+  await bucket.put(indexKey(object.key), index.text, {
+    httpMetadata: { contentType: "application/x-ndjson" },
   });
   return bucket.put(object.key, object.body, {
     // Not Content-Encoding: gzip, so that HTTP clients (DuckDB httpfs, browsers) do not
@@ -196,7 +197,7 @@ export async function putArchiveObject(
       entries: String(object.lines),
       batches: String(batches),
       segment,
-      ...summaryMetadata(object.index),
+      ...summaryMetadata(object.index, index.headBytes),
     },
     ...(onlyIfAbsent ? { onlyIf: { etagDoesNotMatch: "*" } } : {}),
   });

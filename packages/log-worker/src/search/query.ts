@@ -10,9 +10,12 @@ import { z } from "zod";
 import { ApiError } from "../http/errors";
 import { limitParam } from "../http/query";
 
-/** ISO-8601 with an offset, or epoch milliseconds; parses to epoch ms. */
-const instant = z.string().transform((s, ctx) => {
-  const parsed = timestampSchema.safeParse(/^\d+$/.test(s) ? Number(s) : s);
+/**
+ * ISO-8601 with an offset, or epoch milliseconds (a digit string from a query
+ * string, or a number from a tool call); parses to epoch ms.
+ */
+const instant = z.union([z.string(), z.number()]).transform((s, ctx) => {
+  const parsed = timestampSchema.safeParse(typeof s === "string" && /^\d+$/.test(s) ? Number(s) : s);
   if (parsed.success) return parsed.data;
   ctx.addIssue({
     code: "custom",

@@ -153,15 +153,20 @@ export async function searchLogs(
 
   for (;;) {
     const boundary = unread.nextStart();
-    if (results.countBefore(boundary) >= query.limit) break;
+    const ready = results.countBefore(boundary);
+    if (ready >= query.limit) break;
     const next = unread.pop();
     if (!next) break;
-    // The scan budget may stop a page only once it has moved past its cursor.
-    if (spent() && boundary > walk.cursorKey) {
+    // The page may stop (with fewer than `limit` entries) only once it has moved past its cursor:
+    // when the scan budget is spent, or when it is at least half full and the next block would
+    // overfill it, so the next page starts at that block instead of reading it twice.
+    const overfills = next.kind === "block" && ready >= query.limit / 2 && ready + next.entries > query.limit;
+    if ((spent() || overfills) && boundary > walk.cursorKey) {
       unread.push(next);
       break;
     }
-    for (const chunk of await sources.read(next, unread)) unread.push(chunk);
+    for (const chunk of await sources.read(next, unread, Math.max(1, query.limit - ready)))
+      unread.push(chunk);
   }
 
   const found = results.sorted();
@@ -276,7 +281,6 @@ class Results {
 
   /** How many of the first `limit` entries come before `boundary` (enough to answer?). */
   countBefore(boundary: number): number {
-    if (this.#items.length < this.limit) return 0;
     this.#compact(this.limit + 1);
     let n = 0;
     for (const item of this.#items) if (item.k < boundary) n++;

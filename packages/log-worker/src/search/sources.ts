@@ -34,7 +34,7 @@ const ENUMERATE_DATES_MAX = 31;
 /** KV list pages one page may read; past this the backlog is too large to search. */
 const MAX_KV_LIST_PAGES = 500;
 /** Most bytes one ranged get asks for when it joins adjacent blocks. */
-const MAX_RANGE_BYTES = 4 * 1024 * 1024;
+const MAX_RANGE_BYTES = 1024 * 1024;
 /** Corrupt object keys named in `scanned`. */
 const CORRUPT_KEYS_SHOWN = 10;
 
@@ -48,8 +48,8 @@ export type Chunk = Span &
   (
     | { kind: "kv"; key: string; bytes: number | null; t0: number; t1: number }
     | { kind: "date"; date: string }
-    | { kind: "object"; key: string; size: number; date: string; indexed: boolean }
-    | { kind: "block"; key: string; offset: number; length: number; blocks: number }
+    | { kind: "object"; key: string; size: number; date: string; indexed: boolean; indexHead: number | null }
+    | { kind: "block"; key: string; offset: number; length: number; entries: number }
   );
 
 /** Filters that can be decided from metadata, before reading entries. */
@@ -170,8 +170,11 @@ export class Sources {
     return dates;
   }
 
-  /** Reads one chunk (and the next ones it can read in the same call); returns the chunks it found inside. */
-  async read(chunk: Chunk, next: NextChunks): Promise<Chunk[]> {
+  /**
+   * Reads one chunk (and the next ones it can read in the same call, up to about
+   * `room` entries); returns the chunks it found inside.
+   */
+  async read(chunk: Chunk, next: NextChunks, room: number): Promise<Chunk[]> {
     switch (chunk.kind) {
       case "kv":
         return this.#readKv(chunk, next);
@@ -180,7 +183,7 @@ export class Sources {
       case "object":
         return chunk.indexed ? this.#readIndex(chunk) : this.#readWhole(chunk);
       case "block":
-        return this.#readBlocks(chunk, next);
+        return this.#readBlocks(chunk, next, room);
     }
   }
 
@@ -255,6 +258,7 @@ export class Sources {
           size: object.size,
           date,
           indexed: summary !== null,
+          indexHead: summary?.indexHead ?? null,
           ...span,
         });
       }
@@ -265,7 +269,12 @@ export class Sources {
 
   /** An indexed object: its index says which blocks can match. */
   async #readIndex(chunk: Chunk & { kind: "object" }): Promise<Chunk[]> {
-    const stored = await this.bucket.get(indexKey(chunk.key));
+    // The Bloom filters (most of the index) are read only for a request id lookup.
+    const headOnly = this.filter.requestId === undefined && chunk.indexHead !== null;
+    const stored = await this.bucket.get(
+      indexKey(chunk.key),
+      headOnly ? { range: { offset: 0, length: chunk.indexHead ?? 0 } } : {},
+    );
     const text = stored ? await stored.text() : null;
     this.#op(text?.length ?? 0);
     const index = text === null ? null : parseObjectIndex(text, chunk.key, chunk.size);
@@ -290,7 +299,7 @@ export class Sources {
         key: chunk.key,
         offset: block.offset,
         length: block.length,
-        blocks: 1,
+        entries: block.entries,
         ...span,
       });
     }
@@ -300,14 +309,17 @@ export class Sources {
   }
 
   /** Blocks by byte range, joined with the next chunks when they are the adjacent blocks of the same object. */
-  async #readBlocks(first: Chunk & { kind: "block" }, next: NextChunks): Promise<Chunk[]> {
+  async #readBlocks(first: Chunk & { kind: "block" }, next: NextChunks, room: number): Promise<Chunk[]> {
+    // Adjacent blocks of the same object are joined into one ranged get while the page has room for them.
     let length = first.length;
+    let entries = first.entries;
     let blocks = 1;
     for (let c = next.peek(); c?.kind === "block"; c = next.peek()) {
-      if (c.key !== first.key || c.offset !== first.offset + length || length + c.length > MAX_RANGE_BYTES)
-        break;
+      if (c.key !== first.key || c.offset !== first.offset + length) break;
+      if (length + c.length > MAX_RANGE_BYTES || entries + c.entries > room) break;
       next.pop();
       length += c.length;
+      entries += c.entries;
       blocks++;
     }
     const object = await this.bucket.get(first.key, { range: { offset: first.offset, length } });
