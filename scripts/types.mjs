@@ -7,8 +7,8 @@ import { ROOT } from "./lib/wrangler-dev.mjs";
 
 const check = process.argv.includes("--check");
 let failed = false;
-for (const { config, types } of WORKERS) {
-  const args = ["types", "--config", config, types, ...(check ? ["--check"] : [])];
+for (const { config, types, args: extra = [] } of WORKERS) {
+  const args = ["types", "--config", config, ...extra, types, ...(check ? ["--check"] : [])];
   const result = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"), args, {
     cwd: ROOT,
     stdio: "inherit",

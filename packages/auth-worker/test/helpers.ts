@@ -27,7 +27,7 @@ export async function call(
     body?: string;
     headers?: Record<string, string>;
     logWorker?: Fetcher;
-    env?: Partial<Env>;
+    env?: Partial<AuthEnv>;
   } = {},
 ): Promise<Call> {
   const headers = new Headers(options.headers);

@@ -77,3 +77,12 @@ export interface IngestResponse {
   accepted: number;
   key: string;
 }
+
+/**
+ * What log-worker's `LogIngest.ingest(entries, { idempotencyKey })` answers over
+ * RPC: the stored batch, or a typed failure the client acts on (`retryable`,
+ * `retryAfterMs`) instead of parsing an HTTP status.
+ */
+export type IngestResult =
+  | { ok: true; accepted: number; key: string }
+  | { ok: false; status: number; code: string; message: string; retryable: boolean; retryAfterMs?: number };
