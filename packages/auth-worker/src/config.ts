@@ -22,6 +22,9 @@ export function missingConfiguration(env: Partial<AuthEnv>): string[] {
   const missing: string[] = [];
   if (!env.auth_users) missing.push("auth_users (KV namespace binding)");
   if (!env.log_worker) missing.push("log_worker (service binding to log-worker's LogIngest)");
+  if (!env.LOGIN_EMAIL_LIMITER || !env.LOGIN_IP_LIMITER) {
+    missing.push("LOGIN_EMAIL_LIMITER, LOGIN_IP_LIMITER (rate limiting bindings)");
+  }
   if (typeof env.AUTH_TOKEN_SECRET !== "string" || env.AUTH_TOKEN_SECRET.length === 0) {
     missing.push("AUTH_TOKEN_SECRET (secret)");
   }

@@ -20,12 +20,15 @@ export interface RequestLoggerVariables {
 export type RequestLoggerEnv = { Variables: RequestLoggerVariables };
 
 /**
- * @example requestLogger({ service: "billing", level: "debug", binding: (c) => c.env.LOGS })
+ * @example requestLogger<AppEnv>({ service: "billing", level: "debug", binding: (c) => c.env.LOGS })
  */
-export interface RequestLoggerOptions
+export interface RequestLoggerOptions<E extends RequestLoggerEnv = RequestLoggerEnv>
   extends Pick<LoggerOptions, "service" | "level" | "fields" | "redact" | "limits" | "send"> {
-  /** Where the service binding is. Default `c.env.log_worker`. */
-  binding?: (c: Context) => IngestBinding | undefined;
+  /**
+   * Where the service binding is. Default `c.env.log_worker`. Naming it lets
+   * the compiler check the binding's type (from `wrangler types`) against the client.
+   */
+  binding?: (c: Context<E>) => IngestBinding | undefined;
 }
 
 /** An incoming `X-Request-Id` is kept only in this shape (no header or log injection). */
@@ -47,9 +50,10 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
  * });
  */
 export function requestLogger<E extends RequestLoggerEnv = RequestLoggerEnv>(
-  options: RequestLoggerOptions,
+  options: RequestLoggerOptions<E>,
 ): MiddlewareHandler<E> {
-  const { binding = (c: Context) => (c.env as { log_worker?: IngestBinding }).log_worker, ...rest } = options;
+  const { binding = (c: Context<E>) => (c.env as { log_worker?: IngestBinding }).log_worker, ...rest } =
+    options;
   return async function requestLogger(c, next) {
     const startedAt = Date.now();
     const incoming = c.req.header("X-Request-Id");
