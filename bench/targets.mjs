@@ -78,7 +78,11 @@ export function startAuthStack(logging, state, bundles) {
     logging === "on"
       ? { ...base, scriptPath: bundles.logWorker, ...logWorkerBindings() }
       : logging === "kvput"
-        ? { ...base, scriptPath: workerFile("kv-put-log-ingest.js"), kvNamespaces: { log_state: "log_state" } }
+        ? {
+            ...base,
+            scriptPath: workerFile("kv-put-log-ingest.js"),
+            kvNamespaces: { log_state: "log_state" },
+          }
         : { ...base, scriptPath: workerFile("noop-log-ingest.js") };
   return startMiniflare(`auth-worker, logging ${logging}`, {
     resourcePersistencePath: state,

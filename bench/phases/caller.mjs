@@ -38,7 +38,9 @@ export async function callerPhase(ctx) {
     return { skipped: `${AUTH_CONFIG} or packages/auth-worker is missing` };
   }
   const s = ctx.settings.caller;
-  ctx.say("caller: starting auth-worker with logging on (log-worker), on a KV-put sink, and off (no-op sink)");
+  ctx.say(
+    "caller: starting auth-worker with logging on (log-worker), on a KV-put sink, and off (no-op sink)",
+  );
   const [auth, logWorker] = await Promise.all([ctx.bundle("auth"), ctx.bundle("logWorker")]);
   /** @type {import("../miniflare.mjs").RunningMiniflare[]} */
   const started = [];

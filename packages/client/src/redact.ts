@@ -205,7 +205,8 @@ function text(value: string, walk: Walk): string {
     value.length > MAX_STRING_CHARS
       ? `${value.slice(0, MAX_STRING_CHARS)}…[cut ${value.length - MAX_STRING_CHARS} chars]`
       : value;
-  if (URL_WITH_SECRETS.test(out) && URL.canParse(out)) out = redactUrl(new URL(out), walk.isSensitive);
+  // A URL string is rewritten only when it held something to redact.
+  if (URL_WITH_SECRETS.test(out) && URL.canParse(out)) out = redactUrl(new URL(out), walk.isSensitive) ?? out;
   walk.budget -= out.length + 2;
   return out;
 }
@@ -228,7 +229,7 @@ function visitObject(obj: object, walk: Walk, depth: number): unknown {
   if (obj instanceof Error) return visitObject(errorFields(obj), walk, depth);
   if (obj instanceof Date)
     return Number.isNaN(obj.getTime()) ? "Invalid Date" : text(obj.toISOString(), walk);
-  if (obj instanceof URL) return text(redactUrl(obj, walk.isSensitive), walk);
+  if (obj instanceof URL) return text(redactUrl(obj, walk.isSensitive) ?? obj.href, walk);
   if (obj instanceof Headers || obj instanceof Map || obj instanceof URLSearchParams) {
     return fields(obj.entries(), walk, depth);
   }
@@ -283,16 +284,21 @@ export function errorMessage(err: Error): string {
     : err.message;
 }
 
-/** `url` without userinfo and with sensitive query values replaced. */
-function redactUrl(url: URL, isSensitive: KeyMatcher): string {
-  if (!isSensitive) return url.href;
+/** `url` without userinfo and with sensitive query values replaced, or undefined when it holds none. */
+function redactUrl(url: URL, isSensitive: KeyMatcher): string | undefined {
+  if (!isSensitive) return undefined;
   const copy = new URL(url.href);
+  let changed = false;
   if (copy.username || copy.password) {
     copy.username = "REDACTED";
     copy.password = "";
+    changed = true;
   }
   for (const name of new Set(copy.searchParams.keys())) {
-    if (isSensitive(name) || urlParamMatcher(name)) copy.searchParams.set(name, REDACTED);
+    if (isSensitive(name) || urlParamMatcher(name)) {
+      copy.searchParams.set(name, REDACTED);
+      changed = true;
+    }
   }
-  return copy.href;
+  return changed ? copy.href : undefined;
 }

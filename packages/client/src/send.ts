@@ -239,9 +239,10 @@ function describe(err: unknown): string {
   return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 300);
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+// JSON text is printable ASCII (one byte a character) unless it holds other characters.
+const NOT_PRINTABLE_ASCII = /[^ -~]/;
 const encoder = new TextEncoder();
 
-function byteLength(text: string): number {
-  return ASCII.test(text) ? text.length : encoder.encode(text).byteLength;
+function byteLength(json: string): number {
+  return NOT_PRINTABLE_ASCII.test(json) ? encoder.encode(json).byteLength : json.length;
 }
