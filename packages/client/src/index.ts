@@ -21,5 +21,5 @@ export {
   requestLogger,
 } from "./middleware";
 export { DEFAULT_REDACT_KEYS, type RedactConfig } from "./redact";
-export type { IngestResult, LogEntryInput, LogLevel, StoredLogEntry } from "./schema";
+export type { IngestOptions, IngestResult, LogEntryInput, LogLevel, StoredLogEntry } from "./schema";
 export { type IngestBinding, type SendOptions, sendLog, type WaitUntil } from "./send";

@@ -7,7 +7,7 @@
  * as one `logServiceLost` line that tail capture re-ingests under the same key.
  */
 import { copyForLog, keyMatcher, type RedactConfig } from "./redact";
-import { INGEST_LIMITS, type IngestResult, type LogEntryInput } from "./schema";
+import { INGEST_LIMITS, type IngestOptions, type IngestResult, type LogEntryInput } from "./schema";
 
 /**
  * What the client calls on the binding: log-worker's `LogIngest.ingest`. An
@@ -15,7 +15,7 @@ import { INGEST_LIMITS, type IngestResult, type LogEntryInput } from "./schema";
  * both wrangler configs) is checked against this where it is passed in.
  */
 export interface IngestBinding {
-  ingest(entries: LogEntryInput[], options: { idempotencyKey: string }): Promise<IngestResult>;
+  ingest(entries: LogEntryInput[], options: IngestOptions): Promise<IngestResult>;
 }
 
 /** The part of an `ExecutionContext` the client uses. */
