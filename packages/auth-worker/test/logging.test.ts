@@ -146,6 +146,30 @@ describe("the client outside a request, on the generated binding type", () => {
   });
 });
 
+describe("retries never duplicate (the real log-worker)", () => {
+  it("a retry after a write that succeeded but answered too late stores the batch once", async () => {
+    const marker = `retry-${crypto.randomUUID()}`;
+    const keys: string[] = [];
+    // Stores through the real LogIngest, but answers the first call only after the client gave up on it.
+    const lateFirst: IngestBinding = {
+      async ingest(entries, options) {
+        keys.push(options.idempotencyKey);
+        const result = await env.log_worker.ingest(entries, options);
+        if (keys.length === 1) await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return result;
+      },
+    };
+    await sendLog(lateFirst, null, [{ message: "once", requestId: marker }], {
+      timeoutMs: 200,
+      backoffMs: 1,
+    });
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect((await logsOf(marker)).map((e) => e.message)).toEqual(["once"]);
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+});
+
 describe("log-worker's health never shows in auth-worker's answers", () => {
   it("a log-worker that has not answered yet does not delay the login response", async () => {
     const email = uniqueEmail("held");
