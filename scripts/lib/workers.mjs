@@ -5,13 +5,22 @@ import { ROOT } from "./wrangler-dev.mjs";
 
 export const WORKERS = [
   { config: "wrangler.logworker.toml", types: "packages/log-worker/worker-configuration.d.ts" },
-  // auth-worker's types name its Env `AuthEnv` and leave the runtime types to
-  // log-worker's file (its tsconfig includes both): with log-worker's config
-  // given too, wrangler types its `log_worker` binding from the LogIngest class,
-  // and log-worker's source, pulled in by that import, still sees its own `Env`.
+  // With log-worker's config given too, wrangler types auth-worker's `log_worker`
+  // binding from the LogIngest class itself. That import pulls log-worker's
+  // source into auth-worker's program, where it must still see its own `Env`:
+  // so auth-worker's Env is named `AuthEnv`, and its tsconfig also includes
+  // log-worker's worker-configuration.d.ts.
   {
     config: "wrangler.auth.toml",
     types: "packages/auth-worker/worker-configuration.d.ts",
-    args: ["-c", "wrangler.logworker.toml", "--env-interface", "AuthEnv", "--include-runtime", "false"],
+    args: ["--config", "wrangler.logworker.toml", "--env-interface", "AuthEnv"],
   },
 ].filter((w) => existsSync(join(ROOT, w.config)));
+
+/**
+ * The Workers runtime types (`wrangler types --include-env=false`), generated
+ * once for the whole repo: every package's tsconfig includes this file, so the
+ * workers, the client and the HTTP helpers see the same types. It follows the
+ * compatibility date and flags, which every config must therefore share.
+ */
+export const RUNTIME_TYPES = "types/workers-runtime.d.ts";
