@@ -199,7 +199,8 @@ describe("configuration and routing", () => {
   });
 });
 
-describe("login rate limits (Workers Rate Limiting binding)", () => {
+// Many PBKDF2 checks in a row: generous timeouts for busy machines (nothing asserts on time).
+describe("login rate limits (Workers Rate Limiting binding)", { timeout: 120_000 }, () => {
   /** Login attempts until the first 429, at most `max`; the limiter's window may roll over once. */
   async function attemptsUntilLimited(
     max: number,

@@ -149,7 +149,9 @@ describe("createLogger", () => {
 });
 
 describe("createLogger: bounded memory per request", () => {
-  it("keeps at most maxEntries of 100,000 lines and adds one line saying how many were dropped", async () => {
+  it("keeps at most maxEntries of 100,000 lines and adds one line saying how many were dropped", {
+    timeout: 60_000,
+  }, async () => {
     const double = await sink();
     const log = createLogger({ binding: double.binding, service: "svc", requestId: "r-cap" });
     for (let i = 0; i < 100_000; i++) log.info(`line ${i}`, { i });
@@ -167,7 +169,7 @@ describe("createLogger: bounded memory per request", () => {
     for (const call of await double.calls()) expect(call.json.length).toBeLessThanOrEqual(128 * 1024);
   });
 
-  it("keeps a 50 MB object as one bounded entry, and caps the bytes held", async () => {
+  it("keeps a 50 MB object as one bounded entry, and caps the bytes held", { timeout: 60_000 }, async () => {
     const double = await sink();
     const log = createLogger({ binding: double.binding, service: "svc", limits: { maxBytes: 100_000 } });
     const blob = "x".repeat(50 * 1024 * 1024);
