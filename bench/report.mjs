@@ -142,7 +142,7 @@ function sections(r) {
     out.push(`### 3. Caller overhead\n\nSkipped: ${caller.skipped}.`);
   } else if (caller) {
     out.push(
-      `### 3. Caller overhead: auth-worker with logging on vs off\n\n` +
+      `### 3. Caller overhead: auth-worker with logging on, on a KV-put sink, and off\n\n` +
         renderTable(
           [
             "route",
@@ -151,12 +151,15 @@ function sections(r) {
             "path",
             "on p50",
             "on p99",
+            "kv-put p50",
             "off p50",
             "off p99",
+            "p50 on÷kv-put",
             "p50 on÷off",
             "p99 on÷off",
+            "req/s on÷kv-put",
             "req/s on÷off",
-            "requests on/off",
+            "requests on/kv-put/off",
           ],
           caller.rows.map((x) => [
             x.route,
@@ -165,21 +168,25 @@ function sections(r) {
             x.path,
             ms(x.on.p50Ms),
             ms(x.on.p99Ms),
+            x.kvput ? ms(x.kvput.p50Ms) : "-",
             ms(x.off.p50Ms),
             ms(x.off.p99Ms),
+            x.p50RatioKvPut ? ratio(x.p50RatioKvPut) : "-",
             ratio(x.p50Ratio),
             ratio(x.p99Ratio),
+            x.rpsRatioKvPut ? ratio(x.rpsRatioKvPut) : "-",
             ratio(x.rpsRatio),
-            `${num(x.on.requests)}/${num(x.off.requests)}`,
+            `${num(x.on.requests)}/${x.kvput ? num(x.kvput.requests) : "-"}/${num(x.off.requests)}`,
           ]),
           ["l", "r", "r", "l"],
         ) +
         `\n\nLatencies in ms. "pause": think time after each response; with a pause the previous request's ` +
         `logging (ctx.waitUntil) is done before the next starts, so the latency is the caller's own path; ` +
-        `without, requests compete with logging for workerd's one thread. On: auth-worker's log_worker binding is log-worker's LogIngest; off: a sink that ` +
-        `answers 201 and does nothing (the client still builds and sends the batch). Caller and callee share ` +
+        `without, requests compete with logging for workerd's one thread. On: auth-worker's log_worker binding is log-worker's LogIngest; kv-put: a sink whose ingest only does ` +
+        `one KV put of the batch (the reference: any store must do at least that, on the same thread); off: a sink that ` +
+        `accepts and does nothing (the client still builds and sends the batch). Caller and callee share ` +
         `workerd's thread, as a service binding usually runs, so log-worker's CPU for a batch can delay the ` +
-        `caller's next response (or this one's write). ${r.settings.caller.rounds} alternating rounds each. ` +
+        `caller's next response (or this one's write). ${r.settings.caller.rounds} rotating rounds each. ` +
         `Batches that reached log-worker's KV: ${num(caller.logged.batches)} for ${num(caller.logged.requests)} requests.`,
     );
   }

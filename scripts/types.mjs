@@ -31,7 +31,11 @@ for (const worker of others) {
 
 /** @type {{ config: string, path: string, args: string[] }[]} */
 const outputs = [
-  ...WORKERS.map(({ config, types }) => ({ config, path: types, args: ["--include-runtime=false"] })),
+  ...WORKERS.map(({ config, types, args = [] }) => ({
+    config,
+    path: types,
+    args: [...args, "--include-runtime=false"],
+  })),
   ...(first ? [{ config: first.config, path: RUNTIME_TYPES, args: ["--include-env=false"] }] : []),
 ];
 for (const { config, path, args } of outputs) {

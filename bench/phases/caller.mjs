@@ -1,9 +1,12 @@
-// Issue 5, figure 3: what logging costs the caller. auth-worker runs twice under
-// Miniflare, unchanged: once with its `log_worker` binding on log-worker's
-// LogIngest entrypoint (logging on), once on a sink that accepts every batch and
-// does nothing (logging off: the client still builds and sends its batch, the
-// service binding still carries it; what is left out is log-worker's own work,
-// validation and the KV write). Rounds alternate on/off; latencies are pooled.
+// Issue 5, figure 3 (issue 9: the KV-put reference): what logging costs the
+// caller. auth-worker runs three times under Miniflare, unchanged but for where
+// its `log_worker` binding points: log-worker's LogIngest entrypoint (on); a
+// sink whose `ingest` only does one KV put of the batch (kvput: the least any
+// store must do, on the same thread); a sink that does nothing (off: the client
+// still builds and sends its batch). Locally caller, callee and the KV simulator
+// share workerd's thread, so under saturation a KV put alone costs about as much
+// thread time as GET /me: "on ÷ kvput" is log-worker's own cost to the caller.
+// Rounds rotate the three; latencies are pooled.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/wrangler-dev.mjs";
@@ -20,10 +23,13 @@ const CREDENTIALS = { email: "bench@example.com", password: "correct horse batte
  * @property {number} concurrency
  * @property {number} pauseMs    think time after each response
  * @property {ReturnType<typeof loadFigures>} on
+ * @property {ReturnType<typeof loadFigures>} kvput
  * @property {ReturnType<typeof loadFigures>} off
  * @property {number} p50Ratio   on / off
  * @property {number} p99Ratio
  * @property {number} rpsRatio
+ * @property {number} p50RatioKvPut   on / kvput
+ * @property {number} rpsRatioKvPut
  */
 
 /** @param {import("../context.mjs").BenchContext} ctx */
@@ -32,19 +38,24 @@ export async function callerPhase(ctx) {
     return { skipped: `${AUTH_CONFIG} or packages/auth-worker is missing` };
   }
   const s = ctx.settings.caller;
-  ctx.say("caller: starting auth-worker with logging on (log-worker) and off (no-op sink)");
+  ctx.say(
+    "caller: starting auth-worker with logging on (log-worker), on a KV-put sink, and off (no-op sink)",
+  );
   const [auth, logWorker] = await Promise.all([ctx.bundle("auth"), ctx.bundle("logWorker")]);
   /** @type {import("../miniflare.mjs").RunningMiniflare[]} */
   const started = [];
   try {
     const on = await startAuthStack("on", ctx.stateDir("auth-on"), { auth, logWorker });
     started.push(on);
+    const kvput = await startAuthStack("kvput", ctx.stateDir("auth-kvput"), { auth, logWorker });
+    started.push(kvput);
     const off = await startAuthStack("off", ctx.stateDir("auth-off"), { auth, logWorker });
     started.push(off);
+    const stacks = { on, kvput, off };
 
     /** @type {Map<typeof on, string>} */
     const tokens = new Map();
-    for (const w of [on, off]) tokens.set(w, await account(w.origin));
+    for (const w of [on, kvput, off]) tokens.set(w, await account(w.origin));
     let onRequests = 2; // register + login above
 
     const body = Buffer.from(JSON.stringify(CREDENTIALS));
@@ -77,23 +88,25 @@ export async function callerPhase(ctx) {
         pauseMs: sc.pauseMs,
         maxRequests: s.maxRequests,
       });
-      // Warm both (JIT, connections), unrecorded.
-      for (const w of [on, off]) {
+      // Warm all three (JIT, connections), unrecorded.
+      for (const w of [on, kvput, off]) {
         const warm = await runLoad({ ...spec(w), durationMs: Math.min(500, sc.ms) });
         if (w === on) onRequests += warm.requests;
       }
-      /** @type {Record<"on" | "off", import("../load.mjs").LoadResult[]>} */
-      const runs = { on: [], off: [] };
+      /** @type {Record<"on" | "kvput" | "off", import("../load.mjs").LoadResult[]>} */
+      const runs = { on: [], kvput: [], off: [] };
+      /** @type {("on" | "kvput" | "off")[]} */
+      const order = ["on", "kvput", "off"];
       for (let round = 0; round < s.rounds; round++) {
-        const pair =
-          round % 2 === 0 ? /** @type {const} */ (["on", "off"]) : /** @type {const} */ (["off", "on"]);
-        for (const which of pair) {
-          const res = await runLoad({ ...spec(which === "on" ? on : off), durationMs: sc.ms / s.rounds });
+        // Rotated per round, so that no target always runs first or last.
+        for (const which of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
+          const res = await runLoad({ ...spec(stacks[which]), durationMs: sc.ms / s.rounds });
           runs[which].push(res);
           if (which === "on") onRequests += res.requests;
         }
       }
       const onAll = mergeLoads(runs.on);
+      const kvAll = mergeLoads(runs.kvput);
       const offAll = mergeLoads(runs.off);
       const row = {
         path: /** @type {const} */ ("miniflare"),
@@ -101,16 +114,19 @@ export async function callerPhase(ctx) {
         concurrency: sc.concurrency,
         pauseMs: sc.pauseMs,
         on: loadFigures(onAll),
+        kvput: loadFigures(kvAll),
         off: loadFigures(offAll),
         p50Ratio: onAll.p50Ms / offAll.p50Ms,
         p99Ratio: onAll.p99Ms / offAll.p99Ms,
         rpsRatio: onAll.rps / offAll.rps,
+        p50RatioKvPut: onAll.p50Ms / kvAll.p50Ms,
+        rpsRatioKvPut: onAll.rps / kvAll.rps,
       };
       rows.push(row);
       ctx.say(
-        `caller: ${sc.route} c=${sc.concurrency} pause ${sc.pauseMs} ms: p50 on ${onAll.p50Ms.toFixed(2)} / off ${offAll.p50Ms.toFixed(2)} ms` +
-          (onAll.ok < onAll.requests || offAll.ok < offAll.requests
-            ? `, NON-2xx: ${onAll.firstFailure ?? offAll.firstFailure}`
+        `caller: ${sc.route} c=${sc.concurrency} pause ${sc.pauseMs} ms: p50 on ${onAll.p50Ms.toFixed(2)} / kv-put sink ${kvAll.p50Ms.toFixed(2)} / off ${offAll.p50Ms.toFixed(2)} ms` +
+          (onAll.ok < onAll.requests || kvAll.ok < kvAll.requests || offAll.ok < offAll.requests
+            ? `, NON-2xx: ${onAll.firstFailure ?? kvAll.firstFailure ?? offAll.firstFailure}`
             : ""),
       );
     }

@@ -5,15 +5,11 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 
 export class LogIngest extends WorkerEntrypoint {
   /**
-   * @override
-   * @param {Request} request
+   * @param {unknown[]} entries
+   * @param {{ idempotencyKey: string }} options
    */
-  async fetch(request) {
-    await request.arrayBuffer();
-    return new Response('{"accepted":0,"key":"noop"}', {
-      status: 201,
-      headers: { "Content-Type": "application/json" },
-    });
+  async ingest(entries, options) {
+    return { ok: true, accepted: entries.length, key: `noop:${options.idempotencyKey}` };
   }
 }
 

@@ -27,8 +27,8 @@ export default defineProject({
         serviceBindings: {
           // log-worker's public app, to read /debug/kv-logs with the API key.
           LOG_WORKER_PUBLIC: "log-worker",
-          SLOW_LOG_WORKER: "slow-log-worker",
-          FAILING_LOG_WORKER: "failing-log-worker",
+          SLOW_LOG_WORKER: { name: "slow-log-worker", entrypoint: "LogIngest" },
+          FAILING_LOG_WORKER: { name: "failing-log-worker", entrypoint: "LogIngest" },
           // Nothing listens on port 1: every call fails to connect.
           UNREACHABLE_LOG_WORKER: { external: { address: "127.0.0.1:1", http: {} } },
         },

@@ -5,7 +5,16 @@ import { ROOT } from "./wrangler-dev.mjs";
 
 export const WORKERS = [
   { config: "wrangler.logworker.toml", types: "packages/log-worker/worker-configuration.d.ts" },
-  { config: "wrangler.auth.toml", types: "packages/auth-worker/worker-configuration.d.ts" },
+  // With log-worker's config given too, wrangler types auth-worker's `log_worker`
+  // binding from the LogIngest class itself. That import pulls log-worker's
+  // source into auth-worker's program, where it must still see its own `Env`:
+  // so auth-worker's Env is named `AuthEnv`, and its tsconfig also includes
+  // log-worker's worker-configuration.d.ts.
+  {
+    config: "wrangler.auth.toml",
+    types: "packages/auth-worker/worker-configuration.d.ts",
+    args: ["--config", "wrangler.logworker.toml", "--env-interface", "AuthEnv"],
+  },
 ].filter((w) => existsSync(join(ROOT, w.config)));
 
 /**

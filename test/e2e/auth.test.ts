@@ -74,4 +74,24 @@ describe("auth-worker logging to log-worker under wrangler dev", () => {
     expect(raw).not.toContain(password);
     expect(raw).not.toContain(token);
   });
+
+  it("login attempts past the per-email limit answer 429 with Retry-After (the rate limiting binding runs in wrangler dev)", async () => {
+    const email = `e2e-limit-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    // 5 a minute per email; the window may roll over once, so allow twice that.
+    for (let i = 0; i < 11 && !limited; i++) {
+      const res = await fetch(`${authUrl}/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email, password: "wrong password" }),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+      else await res.body?.cancel();
+    }
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(5);
+    expect(limited?.headers.get("Retry-After")).toBe("60");
+    expect(await limited?.json()).toMatchObject({ error: { code: "rate_limited" } });
+  });
 });

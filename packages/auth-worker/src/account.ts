@@ -9,6 +9,7 @@ import { tokenSecret } from "./config";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { hashPassword, verifyDecoy, verifyPassword } from "./password";
+import { limitLoginAttempts } from "./rate-limit";
 import { loginSchema, registerSchema } from "./schemas";
 import { signToken, verifyToken } from "./token";
 import { findUser, newUser, normaliseEmail, putUser, toPublicUser } from "./users";
@@ -34,11 +35,16 @@ export async function register(c: Context<AppEnv>): Promise<Response> {
   return c.json({ user: toPublicUser(user) }, 201);
 }
 
-/** `POST /login {email, password}` → 200 `{ token, expiresAt }`; one identical 401 for every failure. */
+/**
+ * `POST /login {email, password}` → 200 `{ token, expiresAt }`; one identical
+ * 401 for every failure; 429 past the attempts allowed per email or client IP.
+ */
 export async function login(c: Context<AppEnv>): Promise<Response> {
   const secret = tokenSecret(c.env);
   const body = await parseJsonBody(c, loginSchema);
   const email = normaliseEmail(body.email);
+  // Counted before the password check, so refused attempts cost no PBKDF2 work.
+  await limitLoginAttempts(c, email);
   const user = await findUser(c.env.auth_users, email);
   if (!user) {
     // The same PBKDF2 work as a real check, so timing does not reveal which emails exist.

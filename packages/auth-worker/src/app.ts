@@ -15,7 +15,8 @@ export const SERVICE_NAME = "auth-worker";
 
 export const app = new Hono<AppEnv>();
 
-app.use(requestLogger({ service: SERVICE_NAME }));
+// The binding named explicitly, so the compiler checks log-worker's LogIngest (as typed by wrangler) against the client.
+app.use(requestLogger<AppEnv>({ service: SERVICE_NAME, binding: (c) => c.env.log_worker }));
 
 app.get("/health", handleHealth);
 

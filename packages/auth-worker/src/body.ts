@@ -24,14 +24,13 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
   let body: unknown;
   try {
     body = await c.req.json();
-  } catch (err) {
+  } catch {
+    // No cause: V8's SyntaxError message quotes the body around the bad token
+    // (a password typed without quotes), and causes travel into logs.
     throw new ApiError(
       400,
       "invalid_json",
       'The body is not valid JSON; send an object like {"email", "password"}.',
-      {
-        cause: err,
-      },
     );
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {

@@ -1,4 +1,4 @@
 /** auth-worker's entry module. */
 import { app } from "./app";
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default { fetch: app.fetch } satisfies ExportedHandler<AuthEnv>;

@@ -83,7 +83,7 @@ describe("POST /login", () => {
     const res = await call("POST", "/login", { json: { email, password: PASSWORD } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      token: expect.stringMatching(/^v1\.[\w-]+\.[\w-]+$/),
+      token: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
       expiresAt: expect.any(String),
     });
   });
@@ -134,7 +134,7 @@ describe("GET /me", () => {
   it("answers 401 invalid_token for a tampered token", async () => {
     const { email } = await registered();
     const token = await tokenFor(email);
-    const [version, payload, signature] = token.split(".") as [string, string, string];
+    const [header, payload, signature] = token.split(".") as [string, string, string];
     const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
     const forgedPayload = btoa(JSON.stringify({ ...claims, email: "admin@example.com" }))
       .replace(/\+/g, "-")
@@ -142,8 +142,8 @@ describe("GET /me", () => {
       .replace(/=+$/, "");
     const flipped = `${signature.slice(0, -2)}${signature.endsWith("AA") ? "BB" : "AA"}`;
     for (const bad of [
-      `${version}.${forgedPayload}.${signature}`,
-      `${version}.${payload}.${flipped}`,
+      `${header}.${forgedPayload}.${signature}`,
+      `${header}.${payload}.${flipped}`,
       "garbage",
       `${token}x`,
     ]) {
@@ -177,7 +177,7 @@ describe("configuration and routing", () => {
     const attempts = [
       await call("POST", "/register", { json: { email: uniqueEmail(), password: PASSWORD }, ...noSecret }),
       await call("POST", "/login", { json: { email: uniqueEmail(), password: PASSWORD }, ...noSecret }),
-      await call("GET", "/me", { headers: { Authorization: "Bearer v1.a.b" }, ...noSecret }),
+      await call("GET", "/me", { headers: { Authorization: "Bearer a.b.c" }, ...noSecret }),
     ];
     for (const res of attempts) {
       expect(res.status).toBe(500);
@@ -196,5 +196,56 @@ describe("configuration and routing", () => {
     const wrongMethod = await call("GET", "/login");
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.res.headers.get("Allow")).toBe("POST");
+  });
+});
+
+// Many PBKDF2 checks in a row: generous timeouts for busy machines (nothing asserts on time).
+describe("login rate limits (Workers Rate Limiting binding)", { timeout: 120_000 }, () => {
+  /** Login attempts until the first 429, at most `max`; the limiter's window may roll over once. */
+  async function attemptsUntilLimited(
+    max: number,
+    attempt: (i: number) => Promise<Awaited<ReturnType<typeof call>>>,
+  ) {
+    const statuses: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const res = await attempt(i);
+      statuses.push(res.status);
+      if (res.status === 429) return { statuses, limited: res };
+    }
+    return { statuses, limited: undefined };
+  }
+
+  it("answers 429 with Retry-After once one email has had its attempts, while other emails still log in", async () => {
+    const { email } = await registered();
+    const { statuses, limited } = await attemptsUntilLimited(11, () =>
+      call("POST", "/login", { json: { email, password: "wrong password" } }),
+    );
+    expect(limited?.body).toEqual({ error: { code: "rate_limited", message: expect.any(String) } });
+    expect(limited?.res.headers.get("Retry-After")).toBe("60");
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(5);
+    // Even the right password is refused for that email now; another account is untouched.
+    expect((await call("POST", "/login", { json: { email, password: PASSWORD } })).status).toBe(429);
+    const other = await registered();
+    expect((await call("POST", "/login", { json: { email: other.email, password: PASSWORD } })).status).toBe(
+      200,
+    );
+  });
+
+  it("answers 429 once one client IP has tried too many accounts", async () => {
+    const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const { statuses, limited } = await attemptsUntilLimited(61, () =>
+      call("POST", "/login", {
+        json: { email: uniqueEmail("spray"), password: PASSWORD },
+        headers: { "CF-Connecting-IP": ip },
+      }),
+    );
+    expect(limited?.res.headers.get("Retry-After")).toBe("60");
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(30);
+    // The same emails from another IP are not refused for the first IP's attempts.
+    const fresh = await call("POST", "/login", {
+      json: { email: uniqueEmail("spray"), password: PASSWORD },
+      headers: { "CF-Connecting-IP": "203.0.113.7" },
+    });
+    expect(fresh.status).toBe(401);
   });
 });

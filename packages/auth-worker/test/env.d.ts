@@ -3,8 +3,9 @@ declare namespace Cloudflare {
   interface Env {
     TEST_LOG_API_KEY: string;
     LOG_WORKER_PUBLIC: Fetcher;
-    SLOW_LOG_WORKER: Fetcher;
-    FAILING_LOG_WORKER: Fetcher;
-    UNREACHABLE_LOG_WORKER: Fetcher;
+    /** Stand-ins for log-worker's LogIngest (test/fixtures), and a binding nothing answers. */
+    SLOW_LOG_WORKER: Fetcher & import("@log-service/client").IngestBinding;
+    FAILING_LOG_WORKER: Fetcher & import("@log-service/client").IngestBinding;
+    UNREACHABLE_LOG_WORKER: Fetcher & import("@log-service/client").IngestBinding;
   }
 }

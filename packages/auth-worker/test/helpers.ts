@@ -1,7 +1,7 @@
 /** Calling auth-worker the way the runtime does, and reading what log-worker stored. */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { StoredLogEntry } from "@log-service/client";
+import type { IngestBinding, StoredLogEntry } from "@log-service/client";
 import { app } from "../src/app";
 
 export interface Call {
@@ -26,8 +26,8 @@ export async function call(
     json?: unknown;
     body?: string;
     headers?: Record<string, string>;
-    logWorker?: Fetcher;
-    env?: Partial<Env>;
+    logWorker?: IngestBinding;
+    env?: Partial<AuthEnv>;
   } = {},
 ): Promise<Call> {
   const headers = new Headers(options.headers);

@@ -1,7 +1,7 @@
 // auth-worker beside the REAL log-worker (bundled by test/setup/global-setup.ts):
 // what reaches log-worker's KV, and that logging never changes or delays a response.
 import { env, exports } from "cloudflare:workers";
-import { createLogger, sendLog } from "@log-service/client";
+import { createLogger, type IngestBinding, sendLog } from "@log-service/client";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { type Call, call, logsOf, storedLogs, uniqueEmail } from "./helpers";
 
@@ -93,6 +93,39 @@ describe("events in log-worker", () => {
   });
 });
 
+describe("nothing from a request body reaches a log line", () => {
+  it("a malformed login body (password unquoted): 400, and no character run of the password reaches log-worker or console", async () => {
+    const requestId = `malformed-${crypto.randomUUID()}`;
+    const res = await call("POST", "/login", {
+      body: '{"email":"a@b.co","password":hunter2SECRET}',
+      headers: { "Content-Type": "application/json", "X-Request-Id": requestId },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: { code: "invalid_json" } });
+    await res.settled();
+    // The request's summary did arrive, so the check below looks at what was sent.
+    expect(await logsOf(requestId)).toEqual([
+      expect.objectContaining({ level: "warn", message: "POST /login 400", status: 400 }),
+    ]);
+    const { raw } = await storedLogs();
+    const sent = JSON.stringify(await logsOf(requestId)) + raw + JSON.stringify(consoleError.mock.calls);
+    for (const piece of ["hunter", "unter2", "2SEC", "SECRET", "ECRET"]) expect(sent).not.toContain(piece);
+  });
+
+  it("a zod refusal is logged by code and the app's own message, never the values sent", async () => {
+    const requestId = `invalid-${crypto.randomUUID()}`;
+    const res = await call("POST", "/register", {
+      json: { email: "hunter2-not-an-email", password: "short" },
+      headers: { "X-Request-Id": requestId },
+    });
+    expect(res.status).toBe(400);
+    await res.settled();
+    const logged = JSON.stringify(await logsOf(requestId));
+    expect(logged).toContain("invalid_email");
+    expect(logged).not.toContain("hunter2");
+  });
+});
+
 describe("the client outside a request, on the generated binding type", () => {
   it("sendLog and an awaited logger flush (as in a scheduled handler) store their entries", async () => {
     const marker = `scheduled-${crypto.randomUUID()}`;
@@ -113,6 +146,30 @@ describe("the client outside a request, on the generated binding type", () => {
   });
 });
 
+describe("retries never duplicate (the real log-worker)", () => {
+  it("a retry after a write that succeeded but answered too late stores the batch once", async () => {
+    const marker = `retry-${crypto.randomUUID()}`;
+    const keys: string[] = [];
+    // Stores through the real LogIngest, but answers the first call only after the client gave up on it.
+    const lateFirst: IngestBinding = {
+      async ingest(entries, options) {
+        keys.push(options.idempotencyKey);
+        const result = await env.log_worker.ingest(entries, options);
+        if (keys.length === 1) await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return result;
+      },
+    };
+    await sendLog(lateFirst, null, [{ message: "once", requestId: marker }], {
+      timeoutMs: 200,
+      backoffMs: 1,
+    });
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect((await logsOf(marker)).map((e) => e.message)).toEqual(["once"]);
+    expect(consoleError).not.toHaveBeenCalled();
+  });
+});
+
 describe("log-worker's health never shows in auth-worker's answers", () => {
   it("a log-worker that has not answered yet does not delay the login response", async () => {
     const email = uniqueEmail("held");
@@ -123,13 +180,13 @@ describe("log-worker's health never shows in auth-worker's answers", () => {
       release = resolve;
     });
     const arrived: string[] = [];
-    const holding = {
-      async fetch(input: RequestInfo | URL, init?: RequestInit) {
-        arrived.push(String(init?.body ?? ""));
+    const holding: IngestBinding = {
+      async ingest(entries, options) {
+        arrived.push(JSON.stringify(entries));
         await held;
-        return env.log_worker.fetch(input, init);
+        return env.log_worker.ingest(entries, options);
       },
-    } as unknown as Fetcher;
+    };
     const login = await call("POST", "/login", { json: { email, password: PASSWORD }, logWorker: holding });
     // The response is complete while log-worker still holds the batch: had the
     // response waited for logging, the call above would never have returned.
@@ -163,7 +220,7 @@ describe("log-worker's health never shows in auth-worker's answers", () => {
   });
 
   /** The same script of calls, through a given log_worker binding; volatile values normalised. */
-  async function script(logWorker: Fetcher | undefined): Promise<unknown[]> {
+  async function script(logWorker: IngestBinding | undefined): Promise<unknown[]> {
     const email = uniqueEmail("same");
     const calls: Call[] = [];
     calls.push(await call("POST", "/register", { json: { email, password: PASSWORD }, logWorker }));

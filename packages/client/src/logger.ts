@@ -1,30 +1,25 @@
 /**
- * The request-scoped logger: collects a request's entries and sends them as
- * one batch, so a request costs one service-binding call however much it logs.
+ * The logger: collects the entries of one request (or one cron run) and sends
+ * them together on `flush()`, so a request costs one service-binding call.
+ * What it holds is capped: past `maxEntries` or `maxBytes`, entries are
+ * counted, not kept, and the flush adds one line saying how many were dropped.
  */
+import { copyForLog, type KeyMatcher, keyMatcher, type RedactConfig } from "./redact";
+import { LOG_LEVELS, type LogLevel, levelRank } from "./schema";
+import { deliver, type Entry, type IngestBinding, type SendOptions, type WaitUntil } from "./send";
 
-import { keyMatcher, type RedactConfig, toJsonSafe } from "./redact";
-import { optionReader } from "./safely";
-import { INGEST_LIMITS, LOG_LEVELS, type LogLevel, levelRank } from "./schema";
-import { type PreparedEntry, type SendOptions, sendPrepared, type WaitUntil } from "./send";
-import { isError } from "./serialize-error";
-import type { LogBinding } from "./transport";
-
-/** Structured fields of an entry; any JSON-like values, errors included. */
+/** Structured fields of an entry; errors anywhere in them are serialized. */
 export type LogFields = Readonly<Record<string, unknown>>;
 
-/** Writes one entry at a fixed level. A plain `Error` as `fields` is logged as `{ err }`. */
+/** Writes one entry at a fixed level; an `Error` as `fields` is logged as `{ err }`. */
 export type LogMethod = (message: string, fields?: LogFields | Error) => void;
 
 /**
- * A logger; every method is safe to call anywhere and never throws, whatever
- * it is given: a field whose getter throws is logged as "[Unreadable]", a value
- * that cannot be copied (a throwing `toJSON`, a hostile Proxy) as
- * "[Unserializable]", and the rest of the line is kept.
+ * A logger. Methods never throw.
  * @example
  * log.info("user signed in", { userId });
- * log.error("payment failed", err);              // the error goes under `err`
- * const dbLog = log.child({ component: "db" });  // same batch, extra field
+ * log.error("payment failed", err);           // under `err`, with its cause chain
+ * const db = log.child({ component: "db" });  // same batch, one more field
  */
 export interface Logger {
   readonly debug: LogMethod;
@@ -32,241 +27,179 @@ export interface Logger {
   readonly warn: LogMethod;
   readonly error: LogMethod;
   readonly fatal: LogMethod;
-  /** Writes one entry at `level`. */
-  log(level: LogLevel, message: string, fields?: LogFields | Error): void;
-  /**
-   * A logger adding `fields` to every entry; it shares this logger's buffer
-   * and flush. The fields are copied (shallowly) now; their values are
-   * redacted and copied when each line is logged.
-   */
+  /** A logger adding `fields` (redacted and copied now) to every entry; it shares this logger's buffer. */
   child(fields: LogFields): Logger;
-  /** Whether entries at `level` are kept (at or above the minimum level). */
-  isLevelEnabled(level: LogLevel): boolean;
   /**
-   * Sends what was logged so far (through `ctx.waitUntil` when the logger has a
-   * ctx) and resolves once every send of this logger settled. Never rejects.
-   * Lines logged after the first flush are sent on their own, a microtask later.
+   * Sends what was logged (inside `ctx.waitUntil` when there is a ctx) and
+   * resolves once every send of this logger settled; never rejects. Lines
+   * logged after a flush are sent on their own, a microtask later.
    */
   flush(): Promise<void>;
-  /** The minimum level. */
-  readonly level: LogLevel;
+}
+
+/** Caps on what a logger holds between sends (for the middleware's logger: one request). */
+export interface LogLimits {
+  /** Entries kept; later ones are counted as dropped. Default 1,000. */
+  maxEntries?: number;
+  /** Approximate JSON bytes kept (one entry counts at most ~32 KB). Default 1 MiB. */
+  maxBytes?: number;
 }
 
 /**
- * Options of {@link createLogger}; `binding` and `service` are required.
- * @example createLogger({ binding: env.log_worker, ctx, service: "auth-worker", level: "debug", requestId });
+ * @example createLogger({ binding: env.log_worker, ctx, service: "auth-worker", level: "debug" });
  */
 export interface LoggerOptions {
-  /** The service binding to log-worker (`env.log_worker`). */
-  binding: LogBinding | null | undefined;
-  /** The request's context: sends go through `ctx.waitUntil`. Without one, await `flush()`. */
+  /** The service binding to log-worker's `LogIngest` (`env.log_worker`). */
+  binding: IngestBinding | undefined;
+  /** The invocation's context; without one, await `flush()`. */
   ctx?: WaitUntil | null;
-  /** Name of the worker, on every entry. */
+  /** The worker's name, on every entry. */
   service: string;
-  /** Minimum level kept; default "info". */
+  /** Minimum level kept. Default "info". */
   level?: LogLevel;
   /** Fields on every entry. */
   fields?: LogFields;
   /** The request id, on every entry. */
   requestId?: string;
-  /** Redaction of sensitive keys; on by default. `false` turns it off. */
+  /** Redaction; on by default. */
   redact?: RedactConfig;
-  /** Retry and transport settings for the sends. */
+  limits?: LogLimits;
+  /** Retry settings of the sends. */
   send?: Omit<SendOptions, "redact">;
 }
 
-/** State shared by a logger and all its children. */
+export const LOG_LIMIT_DEFAULTS = { maxEntries: 1_000, maxBytes: 1024 * 1024 } as const;
+
+/** State shared by a logger and its children. */
 interface Shared {
-  binding: LogBinding | null | undefined;
-  ctx: WaitUntil | null | undefined;
+  options: LoggerOptions;
   minRank: number;
-  isSensitive: ((key: string) => boolean) | null;
-  send: SendOptions;
-  buffer: PreparedEntry[];
-  inFlight: Set<Promise<void>>;
-  /** After the first flush, every line triggers its own (coalesced) send. */
-  flushedOnce: boolean;
-  flushScheduled: boolean;
+  isSensitive: KeyMatcher;
+  maxEntries: number;
+  maxBytes: number;
+  buffer: Entry[];
+  bytes: number;
+  dropped: number;
+  sends: Set<Promise<void>>;
+  flushed: boolean;
+  scheduled: boolean;
 }
 
 /**
- * Creates a logger that buffers entries and sends them in one batch on `flush()`.
- * Entries are redacted and copied when logged, so later changes to the objects
- * passed in do not change what is sent.
- *
+ * A logger that buffers entries and sends them as one batch on `flush()`.
  * @example
- * // A queue consumer: no ctx, so await the flush.
- * async queue(batch, env) {
- *   const log = createLogger({ binding: env.log_worker, service: "mailer", level: "debug" });
- *   for (const msg of batch.messages) log.child({ messageId: msg.id }).debug("processing");
- *   log.warn("mail bounced", { to: "a@example.com", err: new Error("550") });
- *   await log.flush(); // one binding call for all of the above
+ * async scheduled(controller, env) {
+ *   const log = createLogger({ binding: env.log_worker, service: "mailer" });
+ *   log.info("cron ran", { cron: controller.cron });
+ *   await log.flush();
  * }
  */
 export function createLogger(options: LoggerOptions): Logger {
-  // Every option is read once, and a hostile one (a throwing getter) counts as unset.
-  const read = optionReader(options);
-  const level = read("level");
   const shared: Shared = {
-    binding: read("binding"),
-    ctx: read("ctx"),
-    minRank: levelRank(LOG_LEVELS.includes(level as LogLevel) ? (level as LogLevel) : "info"),
-    // Unreadable: undefined, so the default redaction applies (never "off").
-    isSensitive: keyMatcher(read("redact")),
-    // The logger redacts when a line is logged; the send must not redact again.
-    send: { ...copyFields(read("send")), redact: false },
+    options,
+    minRank: levelRank(options.level ?? "info"),
+    isSensitive: keyMatcher(options.redact),
+    maxEntries: options.limits?.maxEntries ?? LOG_LIMIT_DEFAULTS.maxEntries,
+    maxBytes: options.limits?.maxBytes ?? LOG_LIMIT_DEFAULTS.maxBytes,
     buffer: [],
-    inFlight: new Set(),
-    flushedOnce: false,
-    flushScheduled: false,
+    bytes: 0,
+    dropped: 0,
+    sends: new Set(),
+    flushed: false,
+    scheduled: false,
   };
-  const base: Record<string, unknown> = {};
-  const service = read("service");
-  if (service !== undefined) base.service = service;
-  const requestId = read("requestId");
-  if (requestId !== undefined) base.requestId = requestId;
-  return makeLogger(shared, { ...base, ...copyFields(read("fields")) });
+  const bound = { service: options.service, ...(options.requestId ? { requestId: options.requestId } : {}) };
+  return makeLogger(shared, bound, options.fields);
 }
 
-function makeLogger(shared: Shared, bound: LogFields): Logger {
-  const log = (level: LogLevel, message: string, fields?: LogFields | Error) => {
-    try {
-      if (levelRank(level) < shared.minRank) return;
-      shared.buffer.push(buildEntry(shared, bound, level, message, fields));
-      if (shared.buffer.length >= INGEST_LIMITS.maxEntries) startSend(shared);
-      else if (shared.flushedOnce) scheduleFlush(shared);
-    } catch {
-      // Logging must never break the caller.
-    }
-  };
+function makeLogger(shared: Shared, parent: Entry, fields: LogFields | undefined): Logger {
+  const own = fields ? (copyForLog(fields, shared.isSensitive).value as Entry) : {};
+  const bound = { ...parent, ...own };
   const at =
     (level: LogLevel): LogMethod =>
-    (message, fields) =>
-      log(level, message, fields);
+    (message, fields) => {
+      if (levelRank(level) < shared.minRank) return;
+      try {
+        write(shared, bound, level, message, fields);
+      } catch {
+        // Logging never breaks the caller; a value that cannot be copied is counted as dropped.
+        shared.dropped++;
+      }
+    };
+  const [debug, info, warn, error, fatal] = LOG_LEVELS.map(at) as [
+    LogMethod,
+    LogMethod,
+    LogMethod,
+    LogMethod,
+    LogMethod,
+  ];
   return {
-    level: LOG_LEVELS[shared.minRank] ?? "info",
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-    fatal: at("fatal"),
-    log,
-    child: (fields) => {
-      try {
-        return makeLogger(shared, { ...bound, ...copyFields(fields) });
-      } catch {
-        return makeLogger(shared, bound);
-      }
-    },
-    isLevelEnabled: (level) => levelRank(level) >= shared.minRank,
+    debug,
+    info,
+    warn,
+    error,
+    fatal,
+    child: (childFields) => makeLogger(shared, bound, childFields),
     flush: () => {
-      try {
-        shared.flushedOnce = true;
-        startSend(shared);
-        return Promise.all([...shared.inFlight]).then(noop, noop);
-      } catch {
-        return Promise.resolve();
-      }
+      shared.flushed = true;
+      startSend(shared);
+      return Promise.all(shared.sends).then(() => undefined);
     },
   };
 }
 
-/**
- * A shallow copy of the fields a caller passed, which cannot throw: a property
- * whose getter throws becomes "[Unreadable]", and fields that cannot be listed
- * at all (a Proxy whose traps throw, a revoked Proxy) become
- * `{ fields: "[Unreadable]" }`. A lone primitive is kept as `{ fields: value }`.
- */
-function copyFields(fields: unknown): Record<string, unknown> {
-  if (fields === null || fields === undefined) return {};
-  switch (typeof fields) {
-    case "string":
-    case "number":
-    case "boolean":
-    case "bigint":
-      return { fields };
-    case "function":
-    case "symbol":
-      return {};
-  }
-  try {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(fields as object)) {
-      try {
-        out[key] = (fields as Record<string, unknown>)[key];
-      } catch {
-        out[key] = UNREADABLE;
-      }
-    }
-    return out;
-  } catch {
-    return { fields: UNREADABLE };
-  }
-}
-
-const UNREADABLE = "[Unreadable]";
-
-/**
- * One entry: bound fields, then the call's fields, then level, message and
- * timestamp (which fields cannot override). An `Error` among the call's
- * top-level fields is moved under `err` when `err` is free.
- */
-function buildEntry(
+function write(
   shared: Shared,
-  bound: LogFields,
+  bound: Entry,
   level: LogLevel,
   message: string,
-  fields: LogFields | Error | undefined,
-): PreparedEntry {
-  const direct = isError(fields);
-  let own: Record<string, unknown> = direct ? { err: fields } : copyFields(fields);
-  if (!direct && own.err === undefined) {
-    const errorKey = Object.keys(own).find((key) => isError(own[key]));
-    if (errorKey !== undefined) {
-      const { [errorKey]: err, ...rest } = own;
-      own = { ...rest, err };
-    }
+  fields?: LogFields | Error,
+): void {
+  if (shared.buffer.length >= shared.maxEntries || shared.bytes >= shared.maxBytes) {
+    shared.dropped++;
+    return;
   }
-  const safe = toJsonSafe({ ...bound, ...own }, shared.isSensitive);
-  return {
-    ...(safe !== null && typeof safe === "object" && !Array.isArray(safe) ? safe : {}),
+  const copy = copyForLog(fields instanceof Error ? { err: fields } : (fields ?? {}), shared.isSensitive);
+  if (shared.bytes + copy.size > shared.maxBytes) {
+    shared.dropped++;
+    return;
+  }
+  shared.bytes += copy.size + message.length;
+  shared.buffer.push({
+    ...bound,
+    ...(copy.value as Entry),
     level,
-    message: messageText(message),
-    // Stamped now: the batch is sent later, and log-worker would otherwise use its receive time.
+    message: message.length > 0 ? message.slice(0, 8192) : "(no message)",
+    // Stamped now: the batch is sent later, and log-worker would use its own receive time.
     timestamp: new Date().toISOString(),
-  };
-}
-
-function messageText(message: unknown): string {
-  if (typeof message === "string") return message.length > 0 ? message : "(no message)";
-  try {
-    const text = String(message ?? "");
-    return text.length > 0 ? text : "(no message)";
-  } catch {
-    return "(unprintable message)";
+  });
+  if (shared.flushed && !shared.scheduled) {
+    // After the first flush, each synchronous run of lines goes out as one more send.
+    shared.scheduled = true;
+    queueMicrotask(() => {
+      shared.scheduled = false;
+      startSend(shared);
+    });
   }
 }
 
 function startSend(shared: Shared): void {
+  if (shared.dropped > 0) {
+    const { service, requestId } = shared.options;
+    shared.buffer.push({
+      level: "warn",
+      message: `log-service: ${shared.dropped} entries dropped: this logger holds at most ${shared.maxEntries} entries and ~${shared.maxBytes} bytes`,
+      service,
+      ...(requestId ? { requestId } : {}),
+      droppedEntries: shared.dropped,
+      timestamp: new Date().toISOString(),
+    });
+    shared.dropped = 0;
+  }
   if (shared.buffer.length === 0) return;
-  const entries = shared.buffer.splice(0);
-  const sending = sendPrepared(shared.binding, shared.ctx, entries, shared.send);
-  shared.inFlight.add(sending);
-  void sending.finally(() => shared.inFlight.delete(sending));
+  shared.bytes = 0;
+  const { binding, ctx, send } = shared.options;
+  const sending = deliver(binding, ctx, shared.buffer.splice(0), send ?? {});
+  shared.sends.add(sending);
+  void sending.finally(() => shared.sends.delete(sending));
 }
-
-/** Coalesces the lines of one synchronous run after a flush into one send. */
-function scheduleFlush(shared: Shared): void {
-  if (shared.flushScheduled) return;
-  shared.flushScheduled = true;
-  queueMicrotask(() => {
-    shared.flushScheduled = false;
-    try {
-      startSend(shared);
-    } catch {
-      // Nothing may escape into the runtime as an unhandled error.
-    }
-  });
-}
-
-function noop(): void {}

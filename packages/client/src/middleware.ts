@@ -1,21 +1,15 @@
 /**
- * Hono middleware: a logger per request, a request id, and one summary line
- * per request, sent as one batch after the response is produced.
+ * Hono middleware: a logger and a request id per request, and one summary line
+ * per request, all sent as one batch after the response is produced.
  */
-
 import type { Context, MiddlewareHandler } from "hono";
-import { createLogger, type LogFields, type Logger } from "./logger";
-import type { RedactConfig } from "./redact";
-import { optionReader, safely } from "./safely";
-import type { LogLevel } from "./schema";
-import type { SendOptions, WaitUntil } from "./send";
-import type { LogBinding } from "./transport";
+import { createLogger, type Logger, type LoggerOptions } from "./logger";
+import { errorMessage } from "./redact";
+import type { IngestBinding } from "./send";
 
-/** Variables the middleware sets on the context: `c.var.log`, `c.var.requestId`. */
+/** What the middleware sets: `c.var.log` and `c.var.requestId`. */
 export interface RequestLoggerVariables {
-  /** This request's logger; every entry carries `requestId`. */
   log: Logger;
-  /** The request id: the caller's `X-Request-Id` when valid, else a random UUID. */
   requestId: string;
 }
 
@@ -25,42 +19,28 @@ export interface RequestLoggerVariables {
  */
 export type RequestLoggerEnv = { Variables: RequestLoggerVariables };
 
-/** An incoming request id is reused only when it is this shape (no header or log injection). */
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-
 /**
- * Options of {@link requestLogger}; only `service` is required.
- * @example
- * requestLogger({ service: "billing", level: "debug", binding: (c) => c.env.LOGS, fields: { region: "eu" } });
+ * @example requestLogger<AppEnv>({ service: "billing", level: "debug", binding: (c) => c.env.LOGS })
  */
-export interface RequestLoggerOptions {
-  /** Name of the worker, on every entry. */
-  service: string;
-  /** Where the service binding is; default `c.env.log_worker`. */
-  binding?: (c: Context) => LogBinding | null | undefined;
-  /** Minimum level kept; default "info". */
-  level?: LogLevel;
-  /** Fields on every entry of every request. */
-  fields?: LogFields;
-  /** Redaction of sensitive keys; on by default. `false` turns it off. */
-  redact?: RedactConfig;
-  /** Header read and echoed for the request id; default "X-Request-Id". */
-  requestIdHeader?: string;
-  /** Retry and transport settings for the sends. */
-  send?: Omit<SendOptions, "redact">;
+export interface RequestLoggerOptions<E extends RequestLoggerEnv = RequestLoggerEnv>
+  extends Pick<LoggerOptions, "service" | "level" | "fields" | "redact" | "limits" | "send"> {
+  /**
+   * Where the service binding is. Default `c.env.log_worker`. Naming it lets
+   * the compiler check the binding's type (from `wrangler types`) against the client.
+   */
+  binding?: (c: Context<E>) => IngestBinding | undefined;
 }
 
-const defaultBinding = (c: Context): LogBinding | undefined =>
-  (c.env as { log_worker?: LogBinding } | undefined)?.log_worker;
+/** An incoming `X-Request-Id` is kept only in this shape (no header or log injection). */
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
- * Gives every request `c.var.log` and `c.var.requestId`, echoes the id in the
- * response's `X-Request-Id`, and logs one summary line per request (method,
- * path, status, durationMs, and `err` when the handler threw; level error for
- * 5xx, warn for 4xx, else info). The request's entries are sent once, through
- * `c.executionCtx.waitUntil`, after the response is produced: the response
- * never waits for logging.
- *
+ * Gives every request `c.var.log` and `c.var.requestId` (a valid incoming
+ * `X-Request-Id`, else a UUID, echoed in the response), and logs one summary
+ * line: method, path (never the query), status, durationMs, level error for
+ * 5xx and warn for 4xx. A 5xx carries the error under `err` with its stack and
+ * cause; a 4xx only its name, code and message, since what the client sent
+ * wrong (and a parser's message quoting it) is not worth a stack.
  * @example
  * const app = new Hono<{ Bindings: Env } & RequestLoggerEnv>();
  * app.use(requestLogger({ service: "auth-worker" }));
@@ -70,90 +50,51 @@ const defaultBinding = (c: Context): LogBinding | undefined =>
  * });
  */
 export function requestLogger<E extends RequestLoggerEnv = RequestLoggerEnv>(
-  options: RequestLoggerOptions,
+  options: RequestLoggerOptions<E>,
 ): MiddlewareHandler<E> {
-  // Read once, at setup; a hostile option (a throwing getter) counts as unset.
-  const read = optionReader(options);
-  const configured = read("requestIdHeader");
-  const header = typeof configured === "string" && configured.length > 0 ? configured : "X-Request-Id";
-  const getBinding = read("binding") ?? defaultBinding;
-  const loggerOptions = {
-    service: read("service") as string,
-    level: read("level"),
-    fields: read("fields"),
-    redact: read("redact"),
-    send: read("send"),
-  };
+  const { binding = (c: Context<E>) => (c.env as { log_worker?: IngestBinding }).log_worker, ...rest } =
+    options;
   return async function requestLogger(c, next) {
     const startedAt = Date.now();
-    // Nothing before next() may throw: the handler relies on c.var.log and c.var.requestId.
-    const requestId = incomingId(c, header) ?? newRequestId();
-    const log = createLogger({
-      ...loggerOptions,
-      binding: safely(() => getBinding(c)),
-      ctx: executionContext(c),
-      requestId,
-    });
-    safely(() => {
-      c.set("log", log);
-      c.set("requestId", requestId);
-    });
-
-    let thrown: { value: unknown } | undefined;
+    const incoming = c.req.header("X-Request-Id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const log = createLogger({ ...rest, binding: binding(c), ctx: executionContext(c), requestId });
+    c.set("log", log);
+    c.set("requestId", requestId);
+    let thrown = false;
     try {
       await next();
     } catch (err) {
-      // Hono hands Errors to app.onError inside next(); only other thrown values reach here.
-      thrown = { value: err };
+      // Hono hands Errors to app.onError inside next(); only other thrown values get here.
+      thrown = true;
       throw err;
     } finally {
-      summarise(c, log, startedAt, thrown);
-      if (!thrown) setHeader(c, header, requestId);
-      // flush() hands the batch to ctx.waitUntil itself; the response does not wait for it.
+      const status = thrown ? 500 : c.res.status;
+      const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+      log[level](`${c.req.method} ${c.req.path} ${status}`, {
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        durationMs: Date.now() - startedAt,
+        ...(c.error === undefined ? {} : { err: status >= 500 ? c.error : clientError(c.error) }),
+      });
+      if (!thrown) setHeader(c, "X-Request-Id", requestId);
       void log.flush();
     }
   };
 }
 
-function incomingId(c: Context, header: string): string | undefined {
-  return safely(() => {
-    const incoming = c.req.header(header);
-    return incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : undefined;
-  });
+/** A 4xx's error: what was refused, without stack, cause or fields that may carry the request's input. */
+function clientError(err: Error): Record<string, unknown> {
+  const code = (err as { code?: unknown }).code;
+  return { name: err.name, message: errorMessage(err), ...(typeof code === "string" ? { code } : {}) };
 }
 
-function newRequestId(): string {
-  try {
-    return crypto.randomUUID();
-  } catch {
-    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  }
-}
-
-/** The summary line: level by status, the error under `err` when the handler threw. */
-function summarise(c: Context, log: Logger, startedAt: number, thrown: { value: unknown } | undefined): void {
-  try {
-    const status = thrown ? 500 : c.res.status;
-    const fields: Record<string, unknown> = {
-      method: c.req.method,
-      path: c.req.path,
-      status,
-      durationMs: Date.now() - startedAt,
-    };
-    const error = thrown ? thrown.value : c.error;
-    if (error !== undefined) fields.err = error;
-    const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
-    log.log(level, `${c.req.method} ${c.req.path} ${status}`, fields);
-  } catch {
-    // A summary that cannot be built must not replace the response.
-  }
-}
-
-function executionContext(c: Context): WaitUntil | undefined {
+function executionContext(c: Context) {
   try {
     return c.executionCtx;
   } catch {
-    // app.request() in tests, or a runtime without one: flush still runs, un-awaited.
+    // app.request() in tests: no ctx; the flush still runs, un-awaited.
     return undefined;
   }
 }
@@ -162,12 +103,8 @@ function setHeader(c: Context, name: string, value: string): void {
   try {
     c.res.headers.set(name, value);
   } catch {
-    try {
-      // Immutable headers (a response passed through from fetch): answer with a copy.
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set(name, value);
-    } catch {
-      // Without the header the response is still right; never fail it for this.
-    }
+    // Immutable headers (a response passed through from fetch): answer with a copy.
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set(name, value);
   }
 }

@@ -1,328 +1,190 @@
 /**
- * Redaction: values under sensitive keys are replaced before an entry leaves
- * the worker, whether it goes to log-worker or to the `console.error` fallback.
- *
- * The same walk makes a value JSON-safe, because both have to visit every
- * nested value anyway: errors become plain objects, cycles and over-deep
- * nesting become markers, `bigint`s become strings.
+ * Redaction and copying: every entry is walked once, before it leaves the
+ * caller's hands, into a JSON-safe copy in which
+ * - values under sensitive keys (object keys, `Headers`/`Map` names, the name of
+ *   a `[name, value]` pair as in `[...headers]`) are "[REDACTED]";
+ * - URLs (`URL` objects, and strings that are absolute URLs with a query or
+ *   userinfo) lose their userinfo and the values of sensitive query parameters;
+ * - errors become `{ name, message, stack, cause, ...own fields }`, except that
+ *   the message of a `SyntaxError` or a `ZodError`, which can quote the text
+ *   being parsed (a request body, a password), is withheld;
+ * - the copy is bounded: long strings are cut, and past a budget per entry the
+ *   rest becomes "[Truncated]", so logging a 50 MB object copies ~32 KB of it.
  */
-import { serializeError } from "./serialize-error";
 
 /** What a redacted value is replaced with. */
 export const REDACTED = "[REDACTED]";
 
 /**
- * What is redacted by default. A key is split into lowercase words (see
- * {@link keyWords}); it is sensitive when a run of one or more consecutive
- * words, joined, equals an entry here (`api` + `key` is `apikey`). Entries of
- * five or more letters also match the end of such a run, so run-together keys
- * are caught too (`dbpassword`, `xapikey`, `csrftoken`).
- *
- * - An entry ending in `$` only matches at the end of the key (trailing number
- *   words such as the `256` of `X-Hub-Signature-256` aside): `auth$` redacts
- *   `auth`, `basicAuth` and `x-auth` but not `authMethod` or `authProvider`.
- * - A match directly followed by a quantity word ({@link QUANTITY_WORDS}) is a
- *   count, not the value: `tokenCount`, `passwordLength`, `sessionCount` stay.
- * - Plural `tokens` is not listed, so token counts stay (`tokens`, `maxTokens`,
- *   `inputTokens`, `outputTokens`, `totalTokens`); `accessTokens` and the other
- *   listed plurals are still redacted, and so is anything under them that is.
- * - `author`, `authority` or `tokenizer` are words of their own and never match.
- *
- * Matching fails closed: `secretName` or `authorizationUrl` are redacted too.
- * @example
- * createLogger({ binding, service, redact: { keys: [...DEFAULT_REDACT_KEYS, "ssn"] } });
+ * The sensitive keys by default. A key is split into lowercase words
+ * (`X-Api-Key` → x, api, key; `passHash` → pass, hash); it is sensitive when a
+ * run of consecutive words, joined, equals an entry (`api`+`key` = `apikey`).
+ * Entries of five or more letters also match the end of a run (`dbpassword`).
+ * `$` at the end: only at the end of the key (`auth$` redacts `basicAuth`, not
+ * `authMethod`). A match followed by a quantity word (`tokenCount`,
+ * `passwordLength`) is a count and is kept; so is plural `tokens` (`maxTokens`).
  */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
-  // Passwords.
-  "password",
-  "passwords",
-  "passwd",
-  "passphrase",
-  "pwd",
-  "passcode",
-  "pass$",
-  // Secrets and keys.
-  "secret",
-  "secrets",
-  "clientsecret",
-  "apikey",
-  "apikeys",
-  "privatekey",
-  "privatekeys",
-  "signingkey",
-  "encryptionkey",
-  "credential",
-  "credentials",
-  "signature$",
-  // Tokens. Not "tokens": alone it is a count (maxTokens, inputTokens).
-  "token",
-  "accesstoken",
-  "accesstokens",
-  "refreshtoken",
-  "refreshtokens",
-  "idtoken",
-  "idtokens",
-  "authtoken",
-  "authtokens",
-  "apitokens",
-  "csrftokens",
-  "xsrftokens",
-  "jwt",
-  "bearer",
-  // HTTP authentication and sessions.
-  "authorization",
-  "auth$",
-  "authheader",
-  "authkey",
-  "cookie",
-  "cookies",
-  "setcookie",
-  "session",
-  "sessionid",
+  ...["password", "passwords", "passwd", "passphrase", "passcode", "passhash", "pwd", "pass$"],
+  ...["secret", "secrets", "clientsecret", "credential", "credentials", "signature$"],
+  ...["apikey", "apikeys", "privatekey", "privatekeys", "signingkey", "encryptionkey"],
+  ...["token", "accesstoken", "accesstokens", "refreshtoken", "refreshtokens", "idtoken", "idtokens"],
+  ...["authtoken", "authtokens", "apitokens", "csrftokens", "xsrftokens", "jwt", "bearer"],
+  ...["authorization", "auth$", "authheader", "authkey", "cookie", "cookies", "setcookie"],
+  ...["session", "sessionid"],
 ];
 
-/**
- * Words that, right after a sensitive word, make the key a quantity rather
- * than the value itself: `tokenCount`, `passwordMinLength`, `cookieSize`,
- * `sessionDurationMs`, `tokenTtl`.
- */
-export const QUANTITY_WORDS: ReadonlySet<string> = new Set([
-  "count",
-  "counts",
-  "length",
-  "len",
-  "size",
-  "limit",
-  "limits",
-  "total",
-  "max",
-  "min",
-  "usage",
-  "budget",
-  "duration",
-  "ttl",
-  "age",
-]);
+/** Query parameters redacted in URLs on top of the sensitive keys: short names that are secrets in a URL. */
+const URL_PARAM_KEYS = ["key", "sig", "code", "otp", "hmac", "hash$"];
+
+const QUANTITY_WORDS = new Set(
+  ["count", "counts", "length", "len", "size", "limit", "limits", "total", "max", "min"].concat([
+    "usage",
+    "budget",
+    "duration",
+    "ttl",
+    "age",
+  ]),
+);
 
 /**
- * How to redact. `false` turns redaction off (the values are sent as they are).
- * Entries are matched as described at {@link DEFAULT_REDACT_KEYS}, in any
- * spelling (`card_number`, `cardNumber` and `CARD-NUMBER` are the same entry).
- * A configuration that cannot be read falls back to the defaults, never to
- * no redaction.
- * @example { extraKeys: ["ssn", "card_number"] }     // the defaults plus two
- * @example { keys: ["password", "pin$"] }            // only these
+ * Redaction settings: `false` sends values as they are; `keys` replaces the
+ * defaults, `extraKeys` adds to them (any spelling: `card_number` = `cardNumber`).
+ * @example { extraKeys: ["ssn", "card_number"] }
  */
-export type RedactConfig =
-  | false
-  | {
-      /** Replaces {@link DEFAULT_REDACT_KEYS}. */
-      keys?: readonly string[];
-      /** Added to the list (the defaults, or `keys`). */
-      extraKeys?: readonly string[];
-    };
+export type RedactConfig = false | { keys?: readonly string[]; extraKeys?: readonly string[] };
 
-/** What a value that cannot be read or copied is replaced with. */
-const UNSERIALIZABLE = "[Unserializable]";
+/** Whether a key is sensitive; null: redaction off. */
+export type KeyMatcher = ((key: string) => boolean) | null;
 
-/** Deepest nesting kept; anything deeper becomes "[Truncated]". */
-export const MAX_DEPTH = 16;
-
-/** Entries at least this long also match the end of a run of words. */
-const SUFFIX_MIN_LENGTH = 5;
-/** Keys cached per matcher before the cache starts over; longer keys are not cached. */
-const CACHE_SIZE = 1000;
-const CACHE_KEY_LENGTH = 128;
-
-/**
- * A key as lowercase words: split at camelCase and PascalCase boundaries
- * (`APIKey` is `api`, `key`), between letters and digits, and at anything that
- * is not a letter or digit (`_`, `-`, `.`, spaces…). Never throws.
- * @example keyWords("aws_secret_access_key"); // ["aws", "secret", "access", "key"]
- * @example keyWords("privateKeyPem");         // ["private", "key", "pem"]
- */
+/** A key as lowercase words, split at case changes, letter/digit changes and separators. */
 export function keyWords(key: string): string[] {
-  try {
-    return String(key)
-      .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
-      .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, "$1 $2")
-      .replace(/(\p{L})(\p{N})/gu, "$1 $2")
-      .replace(/(\p{N})(\p{L})/gu, "$1 $2")
-      .toLowerCase()
-      .split(/[^\p{L}\p{N}]+/u)
-      .filter((word) => word.length > 0);
-  } catch {
-    return [];
-  }
+  return key
+    .replace(/(\p{Ll})(\p{Lu})/gu, "$1 $2")
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, "$1 $2")
+    .replace(/(\p{L})(\p{N})|(\p{N})(\p{L})/gu, "$1$3 $2$4")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0);
 }
 
-/**
- * A key's words joined: the form entries of the redaction list are compared in.
- * @example normaliseKey("X-Api-Key"); // "xapikey"
- */
-export function normaliseKey(key: string): string {
-  return keyWords(key).join("");
-}
-
-/** A redaction list, compiled. */
 interface Rules {
-  /** Short entries: a run of words must equal one. */
   exact: Set<string>;
   exactAtEnd: Set<string>;
-  /** Longer entries: a run of words must end with one. */
   suffix: string[];
   suffixAtEnd: string[];
-  maxExactLength: number;
+  longestExact: number;
 }
 
-function compile(list: readonly unknown[]): Rules | null {
+function compile(list: readonly string[]): Rules {
   const rules: Rules = {
     exact: new Set(),
     exactAtEnd: new Set(),
     suffix: [],
     suffixAtEnd: [],
-    maxExactLength: 0,
+    longestExact: 0,
   };
-  let count = 0;
   for (const raw of list) {
-    if (typeof raw !== "string") continue;
-    const trimmed = raw.trim();
-    const atEnd = trimmed.endsWith("$");
-    const entry = normaliseKey(atEnd ? trimmed.slice(0, -1) : trimmed);
-    if (entry.length === 0) continue;
-    count++;
-    if (entry.length >= SUFFIX_MIN_LENGTH) {
-      (atEnd ? rules.suffixAtEnd : rules.suffix).push(entry);
-    } else {
+    const atEnd = raw.endsWith("$");
+    const entry = keyWords(atEnd ? raw.slice(0, -1) : raw).join("");
+    if (entry.length >= 5) (atEnd ? rules.suffixAtEnd : rules.suffix).push(entry);
+    else if (entry.length > 0) {
       (atEnd ? rules.exactAtEnd : rules.exact).add(entry);
-      rules.maxExactLength = Math.max(rules.maxExactLength, entry.length);
+      rules.longestExact = Math.max(rules.longestExact, entry.length);
     }
   }
-  return count > 0 ? rules : null;
-}
-
-function isNumberWord(word: string): boolean {
-  return /^\p{N}+$/u.test(word);
+  return rules;
 }
 
 function matches(rules: Rules, words: readonly string[]): boolean {
-  // The key's end: its last word that is not a number (`Signature-256`, `pass2`).
+  // The key's end is its last word that is not a number (`X-Hub-Signature-256`).
   let end = words.length - 1;
-  while (end > 0 && isNumberWord(words[end] ?? "")) end--;
+  while (end > 0 && /^\p{N}+$/u.test(words[end] ?? "")) end--;
   let prefix = "";
   for (let j = 0; j < words.length; j++) {
     prefix += words[j];
-    const next = words[j + 1];
-    // `tokenCount`, `passwordLength`: a quantity, not the value.
-    if (next !== undefined && QUANTITY_WORDS.has(next)) continue;
+    if (QUANTITY_WORDS.has(words[j + 1] ?? "")) continue;
     const atEnd = j === end;
-    // Some run of words ending at j ends with the entry iff all words up to j do.
-    for (const entry of rules.suffix) if (prefix.endsWith(entry)) return true;
-    if (atEnd) for (const entry of rules.suffixAtEnd) if (prefix.endsWith(entry)) return true;
+    // Some run of words ending at j ends with an entry iff the words up to j do.
+    if (rules.suffix.some((entry) => prefix.endsWith(entry))) return true;
+    if (atEnd && rules.suffixAtEnd.some((entry) => prefix.endsWith(entry))) return true;
     let run = "";
-    for (let i = j; i >= 0; i--) {
-      run = (words[i] ?? "") + run;
-      if (run.length > rules.maxExactLength) break;
+    for (let i = j; i >= 0 && run.length <= rules.longestExact; i--) {
+      run = words[i] + run;
       if (rules.exact.has(run) || (atEnd && rules.exactAtEnd.has(run))) return true;
     }
   }
   return false;
 }
 
-function matcherFor(list: readonly unknown[]): ((key: string) => boolean) | null {
+function matcherFor(list: readonly string[]): (key: string) => boolean {
   const rules = compile(list);
-  if (!rules) return null;
+  // Entries repeat the same few keys: remember the answers (bounded).
   const cache = new Map<string, boolean>();
   return (key) => {
     let hit = cache.get(key);
     if (hit === undefined) {
       hit = matches(rules, keyWords(key));
-      if (key.length <= CACHE_KEY_LENGTH) {
-        if (cache.size >= CACHE_SIZE) cache.clear();
-        cache.set(key, hit);
-      }
+      if (cache.size >= 1000) cache.clear();
+      cache.set(key, hit);
     }
     return hit;
   };
 }
 
-let defaultMatcher: ((key: string) => boolean) | null | undefined;
-function defaults(): ((key: string) => boolean) | null {
-  if (defaultMatcher === undefined) defaultMatcher = matcherFor(DEFAULT_REDACT_KEYS);
-  return defaultMatcher;
+const defaultMatcher = matcherFor(DEFAULT_REDACT_KEYS);
+
+/** The key predicate for a configuration (default: {@link DEFAULT_REDACT_KEYS}). */
+export function keyMatcher(config: RedactConfig | undefined): KeyMatcher {
+  if (config === false) return null;
+  if (!config || (config.keys === undefined && config.extraKeys === undefined)) return defaultMatcher;
+  return matcherFor([...(config.keys ?? DEFAULT_REDACT_KEYS), ...(config.extraKeys ?? [])]);
+}
+
+const urlParamMatcher = matcherFor(URL_PARAM_KEYS);
+
+/** Longest string kept whole; longer ones are cut. */
+export const MAX_STRING_CHARS = 8 * 1024;
+/** Rough size (characters of JSON) one entry may take; past it the rest is "[Truncated]". */
+export const ENTRY_BUDGET_CHARS = 32 * 1024;
+/** Deepest nesting copied. */
+const MAX_DEPTH = 16;
+/** An absolute URL that may carry credentials: userinfo or a query. */
+const URL_WITH_SECRETS = /^[a-z][a-z\d+.-]*:\/\/[^\s]*[@?]/i;
+/** Errors whose message can quote the input they failed on. */
+const INPUT_QUOTING_ERRORS = new Set(["SyntaxError", "ZodError", "$ZodError"]);
+
+/** A walk's state: the matcher, the objects above the current one, the budget left. */
+interface Walk {
+  isSensitive: KeyMatcher;
+  ancestors: Set<object>;
+  budget: number;
 }
 
 /**
- * A predicate telling whether a key is sensitive under `config`, or null when
- * redaction is off (`false`, or an empty list). Never throws: a configuration
- * that cannot be read gives the defaults.
+ * A redacted, bounded, JSON-safe copy of `value`, and roughly how many bytes
+ * its JSON takes (what the per-request byte cap counts).
  */
-export function keyMatcher(config: RedactConfig | undefined): ((key: string) => boolean) | null {
-  try {
-    if (config === false) return null;
-    if (config === undefined || config === null || typeof config !== "object") return defaults();
-    const keys: unknown = config.keys;
-    const extraKeys: unknown = config.extraKeys;
-    if (keys === undefined && extraKeys === undefined) return defaults();
-    const base: readonly unknown[] = keys === undefined ? DEFAULT_REDACT_KEYS : asList(keys);
-    return matcherFor([...base, ...(extraKeys === undefined ? [] : asList(extraKeys))]);
-  } catch {
-    return defaults();
-  }
+export function copyForLog(value: unknown, isSensitive: KeyMatcher): { value: unknown; size: number } {
+  const walk: Walk = { isSensitive, ancestors: new Set(), budget: ENTRY_BUDGET_CHARS };
+  const copy = visit(value, walk, 0);
+  return { value: copy, size: ENTRY_BUDGET_CHARS - walk.budget };
 }
 
-function asList(value: unknown): readonly unknown[] {
-  if (typeof value === "string") return [value];
-  // Anything else that is not a list is a mistake: the caller falls back to the defaults.
-  if (!Array.isArray(value)) throw new TypeError("redaction keys must be an array of strings");
-  return [...value];
-}
-
-/**
- * A JSON-safe deep copy of `value` with every value under a sensitive key
- * replaced by "[REDACTED]", in nested objects and inside arrays, whatever the
- * key's case or separators. Errors become `{ name, message, stack, cause, … }`,
- * cycles "[Circular]", nesting deeper than {@link MAX_DEPTH} "[Truncated]",
- * `bigint` a string, `Headers`/`Map` objects, `Set` arrays; functions,
- * symbols and `undefined` are dropped as `JSON.stringify` would. A value that
- * cannot be read (a throwing getter) becomes "[Unreadable]", one that cannot be
- * copied (a throwing `toJSON`, a hostile or revoked Proxy) "[Unserializable]",
- * and only that value is lost. Never throws.
- *
- * @example
- * redact({ user: "ada", headers: { Authorization: "Bearer abc" }, maxTokens: 512, sessionId: "s1" });
- * // { user: "ada", headers: { Authorization: "[REDACTED]" }, maxTokens: 512, sessionId: "[REDACTED]" }
- * redact({ password: "x" }, false); // { password: "x" }
- */
-export function redact(value: unknown, config?: RedactConfig): unknown {
-  return toJsonSafe(value, keyMatcher(config));
-}
-
-/** {@link redact} with a prebuilt matcher (null: redaction off), for callers that redact many values. */
-export function toJsonSafe(value: unknown, isSensitive: ((key: string) => boolean) | null): unknown {
-  try {
-    return walk(value, isSensitive, new Set(), 0);
-  } catch {
-    // Exotic objects (revoked proxies, throwing iterators) must not break logging.
-    return UNSERIALIZABLE;
-  }
-}
-
-function walk(
-  value: unknown,
-  isSensitive: ((key: string) => boolean) | null,
-  ancestors: Set<object>,
-  depth: number,
-): unknown {
+function visit(value: unknown, walk: Walk, depth: number): unknown {
+  if (walk.budget <= 0) return "[Truncated]";
   switch (typeof value) {
     case "string":
-    case "boolean":
-      return value;
+      return text(value, walk);
     case "number":
-      // JSON would turn these into null and hide the fact; keep them visible.
+      walk.budget -= 8;
+      // JSON would make these null and hide it.
       return Number.isFinite(value) ? value : String(value);
+    case "boolean":
+      walk.budget -= 5;
+      return value;
     case "bigint":
-      return value.toString();
+      return text(value.toString(), walk);
     case "undefined":
     case "function":
     case "symbol":
@@ -330,75 +192,113 @@ function walk(
   }
   if (value === null) return null;
   const obj = value as object;
-  // Only ancestors count: the same object twice side by side is not a cycle.
-  if (ancestors.has(obj)) return "[Circular]";
+  if (walk.ancestors.has(obj)) return "[Circular]";
   if (depth >= MAX_DEPTH) return "[Truncated]";
-  ancestors.add(obj);
-  try {
-    return walkObject(obj, isSensitive, ancestors, depth);
-  } catch {
-    // A throwing toJSON, a Proxy trap, a revoked Proxy: lose this value only.
-    return UNSERIALIZABLE;
-  } finally {
-    ancestors.delete(obj);
-  }
+  walk.ancestors.add(obj);
+  const copy = visitObject(obj, walk, depth + 1);
+  walk.ancestors.delete(obj);
+  return copy;
 }
 
-function walkObject(
-  obj: object,
-  isSensitive: ((key: string) => boolean) | null,
-  ancestors: Set<object>,
-  depth: number,
-): unknown {
-  const next = (v: unknown) => walk(v, isSensitive, ancestors, depth + 1);
-  if (Array.isArray(obj)) return obj.map((item) => next(item) ?? null);
-  if (obj instanceof Error) return next(serializeError(obj));
-  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? "Invalid Date" : obj.toISOString();
-  if (obj instanceof Headers) return entriesToObject(obj.entries(), isSensitive, next);
-  if (obj instanceof Map) return entriesToObject(obj.entries(), isSensitive, next);
-  if (obj instanceof Set) return [...obj].map((item) => next(item) ?? null);
-  if (obj instanceof ArrayBuffer || ArrayBuffer.isView(obj)) return `[${obj.byteLength} bytes]`;
-  if (obj instanceof URL) return obj.href;
-  const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return next(toJSON.call(obj));
-  return entriesToObject(ownEntries(obj), isSensitive, next);
+function text(value: string, walk: Walk): string {
+  let out =
+    value.length > MAX_STRING_CHARS
+      ? `${value.slice(0, MAX_STRING_CHARS)}…[cut ${value.length - MAX_STRING_CHARS} chars]`
+      : value;
+  // A URL string is rewritten only when it held something to redact.
+  if (URL_WITH_SECRETS.test(out) && URL.canParse(out)) out = redactUrl(new URL(out), walk.isSensitive) ?? out;
+  walk.budget -= out.length + 2;
+  return out;
 }
 
-/** Own enumerable properties; a getter that throws yields a marker instead of losing the whole object. */
-function* ownEntries(obj: object): Generator<[string, unknown]> {
-  for (const key of Object.keys(obj)) {
-    let v: unknown;
-    try {
-      v = (obj as Record<string, unknown>)[key];
-    } catch {
-      v = "[Unreadable]";
+function visitObject(obj: object, walk: Walk, depth: number): unknown {
+  if (Array.isArray(obj)) {
+    // A `[name, value]` pair, as in `[...headers]` or `Object.entries(...)`.
+    if (obj.length === 2 && typeof obj[0] === "string" && walk.isSensitive?.(obj[0]))
+      return [obj[0], REDACTED];
+    const out: unknown[] = [];
+    for (const item of obj) {
+      if (walk.budget <= 0) {
+        out.push(`[${obj.length - out.length} more items]`);
+        break;
+      }
+      out.push(visit(item, walk, depth) ?? null);
     }
-    yield [key, v];
+    return out;
   }
+  if (obj instanceof Error) return visitObject(errorFields(obj), walk, depth);
+  if (obj instanceof Date)
+    return Number.isNaN(obj.getTime()) ? "Invalid Date" : text(obj.toISOString(), walk);
+  if (obj instanceof URL) return text(redactUrl(obj, walk.isSensitive) ?? obj.href, walk);
+  if (obj instanceof Headers || obj instanceof Map || obj instanceof URLSearchParams) {
+    return fields(obj.entries(), walk, depth);
+  }
+  if (obj instanceof Set) return visitObject([...obj], walk, depth);
+  if (obj instanceof ArrayBuffer || ArrayBuffer.isView(obj)) return `[${obj.byteLength} bytes]`;
+  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return visit(toJSON.call(obj), walk, depth);
+  return fields(Object.entries(obj), walk, depth);
 }
 
-function entriesToObject(
-  entries: Iterable<[unknown, unknown]>,
-  isSensitive: ((key: string) => boolean) | null,
-  next: (v: unknown) => unknown,
-): Record<string, unknown> {
+function fields(entries: Iterable<[unknown, unknown]>, walk: Walk, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [rawKey, v] of entries) {
-    const key = typeof rawKey === "string" ? rawKey : safeKey(rawKey);
-    if (isSensitive?.(key) && v !== undefined) {
-      out[key] = REDACTED;
-      continue;
+    const key = String(rawKey);
+    walk.budget -= key.length + 4;
+    if (walk.budget <= 0) {
+      out["[truncated]"] = true;
+      break;
     }
-    const safe = next(v);
-    if (safe !== undefined) out[key] = safe;
+    const copy = walk.isSensitive?.(key) && v !== undefined ? REDACTED : visit(v, walk, depth);
+    if (copy !== undefined) out[key] = copy;
   }
   return out;
 }
 
-function safeKey(key: unknown): string {
-  try {
-    return String(key);
-  } catch {
-    return UNSERIALIZABLE;
+/**
+ * An error as plain fields. Its own enumerable fields (`code`, `status`...) come
+ * first so the standard ones win; `cause` and AggregateError's `errors` are
+ * walked like any value (cycles and depth bounded by the walk).
+ */
+function errorFields(err: Error): Record<string, unknown> {
+  if (INPUT_QUOTING_ERRORS.has(err.name)) {
+    // The message, and the stack's first line that repeats it, can quote the parsed text.
+    const frames = (err.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
+    return {
+      name: err.name,
+      message: errorMessage(err),
+      stack: [`${err.name}: [withheld]`, ...frames].join("\n"),
+      ...(err.cause === undefined ? {} : { cause: err.cause }),
+    };
   }
+  const out: Record<string, unknown> = { ...err, name: err.name, message: err.message, stack: err.stack };
+  if (err.cause !== undefined) out.cause = err.cause;
+  if (err instanceof AggregateError) out.errors = err.errors.slice(0, 10);
+  return out;
+}
+
+/** An error's message, or a placeholder for errors whose message can quote the text they parsed. */
+export function errorMessage(err: Error): string {
+  return INPUT_QUOTING_ERRORS.has(err.name)
+    ? "[withheld: this error's message can quote its input]"
+    : err.message;
+}
+
+/** `url` without userinfo and with sensitive query values replaced, or undefined when it holds none. */
+function redactUrl(url: URL, isSensitive: KeyMatcher): string | undefined {
+  if (!isSensitive) return undefined;
+  const copy = new URL(url.href);
+  let changed = false;
+  if (copy.username || copy.password) {
+    copy.username = "REDACTED";
+    copy.password = "";
+    changed = true;
+  }
+  for (const name of new Set(copy.searchParams.keys())) {
+    if (isSensitive(name) || urlParamMatcher(name)) {
+      copy.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? copy.href : undefined;
 }

@@ -1,157 +1,111 @@
 /**
- * `sendLog`: hand entries to log-worker over the service binding, without ever
- * failing or slowing the caller. Entries are redacted and copied when sent;
- * then, off the caller's path, checked against the wire schema, shrunk to the
- * per-entry limit and split into requests log-worker accepts, all within one
- * deadline. Whatever still cannot be delivered is written to `console.error`
- * in bounded lines, so `wrangler tail` and Workers Logs keep it.
+ * Delivery to log-worker's `LogIngest.ingest` over the service binding, off the
+ * caller's path: entries are split into batches of at most 128 KiB, each batch
+ * gets one idempotency key for all of its attempts (a retry after a slow but
+ * successful write stores nothing twice), retryable failures are retried within
+ * one deadline per send, and a batch given up on is written to `console.error`
+ * as one `logServiceLost` line that tail capture re-ingests under the same key.
  */
-
-import { type SerializedEntry, serializeEntry, toBodies } from "./batches";
-import { keyMatcher, type RedactConfig, toJsonSafe } from "./redact";
-import { optionReader } from "./safely";
-import { INGEST_LIMITS, type LogEntryInput, logEntrySchema } from "./schema";
-import {
-  type DeliveryResult,
-  type LogBinding,
-  NOT_ATTEMPTED,
-  postWithRetry,
-  type RetryOptions,
-  retrySettings,
-} from "./transport";
-
-/** Where entries go: log-worker's `LogIngest` entrypoint ignores the host. */
-export const DEFAULT_LOG_URL = "https://log-worker/log";
-
-/** Requests to log-worker in flight at once when a send is split. */
-const MAX_PARALLEL_REQUESTS = 4;
+import { copyForLog, keyMatcher, type RedactConfig } from "./redact";
+import { INGEST_LIMITS, type IngestOptions, type IngestResult, type LogEntryInput } from "./schema";
 
 /**
- * Bounds of one `console.error` line reporting lost entries: Workers Logs
- * truncates long lines, so a large report is split into parts, each naming its
- * send id and `part i of n`. An entry larger than `maxEntryBytes` is shrunk
- * (and marked `truncated`) to fit.
+ * What the client calls on the binding: log-worker's `LogIngest.ingest`. An
+ * `env.log_worker` typed by `wrangler types` from the entrypoint class (give it
+ * both wrangler configs) is checked against this where it is passed in.
  */
-export const REPORT_LIMITS = {
-  maxEntries: 100,
-  maxBytes: 128 * 1024,
-  maxEntryBytes: INGEST_LIMITS.maxEntryBytes,
-} as const;
-/** Room kept in each report line for everything but its entries. */
-const REPORT_HEADER_BYTES = 8 * 1024;
-/** Failures summarised per report line; more are counted, not listed. */
-const REPORT_MAX_FAILURES = 10;
-/** Longest failure detail kept in a report. */
-const MAX_DETAIL = 512;
+export interface IngestBinding {
+  ingest(entries: LogEntryInput[], options: IngestOptions): Promise<IngestResult>;
+}
 
-/**
- * The part of an `ExecutionContext` the client uses.
- * @example sendLog(env.log_worker, ctx, entry); // ctx: the fetch handler's third argument
- */
+/** The part of an `ExecutionContext` the client uses. */
 export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
 /**
- * Options of {@link sendLog}; all optional.
- * @example sendLog(env.log_worker, ctx, entries, { redact: { extraKeys: ["ssn"] }, attempts: 5 });
+ * Retry and redaction settings of a send; every field has a default.
+ * @example sendLog(env.log_worker, ctx, entry, { attempts: 2, deadlineMs: 5_000 });
  */
-export interface SendOptions extends RetryOptions {
-  /** Redaction of sensitive keys; on by default with `DEFAULT_REDACT_KEYS`. `false` turns it off. */
+export interface SendOptions {
+  /** Redaction; on by default. `false` sends values as they are. */
   redact?: RedactConfig;
-  /** Ingest URL; default `https://log-worker/log`. */
-  url?: string;
-}
-
-/** A JSON-safe, redacted entry, ready to send. */
-export type PreparedEntry = Record<string, unknown>;
-
-interface Failure {
-  reason: string;
-  status?: number;
-  detail?: string;
+  /** Attempts per batch, first included. Default 3. */
   attempts?: number;
-  entries: PreparedEntry[];
+  /** Longest wait for one attempt; a late answer counts as a retryable failure. Default 5,000 ms. */
+  timeoutMs?: number;
+  /** Base of the jittered exponential backoff between attempts. Default 250 ms. */
+  backoffMs?: number;
+  /** Time the whole send may take, every batch and retry included. Default 20,000 ms (`waitUntil` allows ~30 s). */
+  deadlineMs?: number;
 }
 
-/** Options as read once, defaults filled in. */
-interface Settings extends Required<RetryOptions> {
-  url: string;
-  redact: RedactConfig | undefined;
+const DEFAULTS = { attempts: 3, timeoutMs: 5_000, backoffMs: 250, deadlineMs: 20_000 };
+/** Longest `retryAfterMs` honoured. */
+const MAX_RETRY_AFTER_MS = 5_000;
+
+/** Bounds of what the client sends and holds. */
+export const SEND_LIMITS = {
+  /** Serialized bytes of one batch: a lost batch fits one 128 KiB `console.error` line with its header. */
+  maxBatchBytes: 127 * 1024,
+  maxBatchEntries: INGEST_LIMITS.maxEntries,
+  /** Batches waiting for log-worker in one isolate; past it, batches go straight to the lost line. */
+  maxBatchesInFlight: 64,
+} as const;
+
+let batchesInFlight = 0;
+
+/** A JSON-safe, redacted entry. */
+export type Entry = Record<string, unknown>;
+
+interface Batch {
+  entries: Entry[];
+  json: string[];
 }
 
 /**
- * Sends one entry or many to log-worker over a service binding.
- *
- * The entries are redacted and copied when called (later changes to them are
- * not sent); everything else happens a microtask later, inside the promise
- * handed to `ctx.waitUntil`, so the response does not wait for it. The
- * returned promise settles once the entries are delivered or given up on,
- * within `deadlineMs` (default 20 s) of the call however many requests the
- * send needs; it never rejects, and the call never throws, so it can also be
- * awaited where there is no ctx (scheduled and queue handlers: pass `null`).
- *
+ * Sends one entry or several to log-worker, fire-and-forget: they are redacted
+ * and copied now, and delivered inside `ctx.waitUntil` after the caller's task,
+ * so the response never waits. Never throws; the promise (for callers without a
+ * ctx: pass `null` and await it) never rejects and settles once the entries are
+ * stored or written to the lost-entries line.
  * @example
- * export default {
- *   async fetch(request, env, ctx) {
- *     sendLog(env.log_worker, ctx, { level: "info", message: "hello", service: "my-worker" });
- *     return new Response("ok");
- *   },
- *   async scheduled(controller, env) {
- *     await sendLog(env.log_worker, null, [{ message: "cron ran" }, { message: "done" }]);
- *   },
- * } satisfies ExportedHandler<Env>;
+ * sendLog(env.log_worker, ctx, { level: "warn", message: "slow upstream", service: "billing", ms: 812 });
+ * await sendLog(env.log_worker, null, [{ message: "cron ran" }]); // scheduled handler
  */
 export function sendLog(
-  binding: LogBinding | null | undefined,
+  binding: IngestBinding | undefined,
   ctx: WaitUntil | null | undefined,
   entries: LogEntryInput | readonly LogEntryInput[],
   options: SendOptions = {},
 ): Promise<void> {
-  return startSend(binding, ctx, options, (settings, failures) =>
-    prepare(entries, keyMatcher(settings.redact), failures),
-  );
-}
-
-/**
- * `sendLog` for entries that are already redacted and JSON-safe (the logger's).
- * @internal
- */
-export function sendPrepared(
-  binding: LogBinding | null | undefined,
-  ctx: WaitUntil | null | undefined,
-  entries: readonly PreparedEntry[],
-  options: SendOptions = {},
-): Promise<void> {
-  return startSend(binding, ctx, options, () => entries);
-}
-
-/**
- * Reads the options and takes the entries now (so later changes by the caller
- * are not sent), then delivers off the caller's path, tracked by `ctx`.
- */
-function startSend(
-  binding: LogBinding | null | undefined,
-  ctx: WaitUntil | null | undefined,
-  options: SendOptions,
-  takeEntries: (settings: Settings, failures: Failure[]) => readonly PreparedEntry[],
-): Promise<void> {
-  const startedAt = Date.now();
-  const id = newSendId();
-  let work: Promise<void>;
+  let copies: Entry[];
   try {
-    const settings = readOptions(options);
-    const failures: Failure[] = [];
-    const entries = takeEntries(settings, failures);
-    work = Promise.resolve().then(() => run(binding, entries, failures, settings, startedAt, id));
+    const isSensitive = keyMatcher(options.redact);
+    const list: readonly LogEntryInput[] = Array.isArray(entries) ? entries : [entries as LogEntryInput];
+    copies = list.map((entry) => copyForLog(entry, isSensitive).value as Entry);
   } catch (err) {
-    work = Promise.reject(err);
+    // A value the copy cannot read (a throwing getter or toJSON): say so, never throw.
+    copies = [{ level: "error", message: `log-service: entries could not be copied (${describe(err)})` }];
   }
-  return track(ctx, work, id);
+  return deliver(binding, ctx, copies, options);
 }
 
-function track(ctx: WaitUntil | null | undefined, work: Promise<void>, id: string): Promise<void> {
-  const task = work.catch((err: unknown) => reportUnexpected(err, id));
+/** Delivers entries already copied and redacted (the logger's), in the background. */
+export function deliver(
+  binding: IngestBinding | undefined,
+  ctx: WaitUntil | null | undefined,
+  entries: Entry[],
+  options: SendOptions,
+): Promise<void> {
+  const settings = { ...DEFAULTS, ...options };
+  const deadline = Date.now() + settings.deadlineMs;
+  const task = (async () => {
+    // One macrotask first: the caller's response goes out before any of this
+    // work (or, when both workers share a thread, log-worker's) runs.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await Promise.all(toBatches(entries).map((batch) => sendBatch(binding, batch, settings, deadline)));
+  })().catch((err: unknown) => writeLost({ entries, json: [] }, newKey(), `client_error: ${describe(err)}`));
   try {
     ctx?.waitUntil(task);
   } catch {
@@ -160,287 +114,135 @@ function track(ctx: WaitUntil | null | undefined, work: Promise<void>, id: strin
   return task;
 }
 
-function readOptions(options: SendOptions | null | undefined): Settings {
-  const read = optionReader(options);
-  const url = read("url");
-  return {
-    ...retrySettings({
-      attempts: read("attempts"),
-      timeoutMs: read("timeoutMs"),
-      backoffMs: read("backoffMs"),
-      deadlineMs: read("deadlineMs"),
-    }),
-    url: typeof url === "string" && url.length > 0 ? url : DEFAULT_LOG_URL,
-    // Unreadable: undefined, so the defaults apply (never "off").
-    redact: read("redact"),
-  };
-}
-
-/** Redacted, JSON-safe copies of the entries; what is not an object is set aside. Never throws. */
-function prepare(
-  input: unknown,
-  isSensitive: ((key: string) => boolean) | null,
-  failures: Failure[],
-): PreparedEntry[] {
-  let list: readonly unknown[];
-  try {
-    list = Array.isArray(input) ? [...input] : [input];
-  } catch {
-    // A revoked Proxy, or one whose traps throw: report it as one value.
-    list = [input];
-  }
-  const prepared: PreparedEntry[] = [];
-  for (const item of list) {
-    const safe = toJsonSafe(item, isSensitive);
-    if (safe !== null && typeof safe === "object" && !Array.isArray(safe)) {
-      prepared.push(safe as PreparedEntry);
-    } else {
-      addFailure(failures, { reason: "invalid_entry", detail: "an entry must be an object" }, [
-        { value: safe },
-      ]);
+/** Serializes each entry once and groups them, in order, into batches within {@link SEND_LIMITS}. */
+function toBatches(entries: readonly Entry[]): Batch[] {
+  const batches: Batch[] = [];
+  let current: Batch = { entries: [], json: [] };
+  let bytes = 2;
+  for (let entry of entries) {
+    let json = JSON.stringify(entry);
+    let size = byteLength(json);
+    if (size > INGEST_LIMITS.maxEntryBytes) {
+      entry = shrunk(entry, size);
+      json = JSON.stringify(entry);
+      size = byteLength(json);
     }
-  }
-  return prepared;
-}
-
-/** Validates, serializes, delivers and reports: the part of a send that runs after the call. */
-async function run(
-  binding: LogBinding | null | undefined,
-  entries: readonly PreparedEntry[],
-  failures: Failure[],
-  settings: Settings,
-  startedAt: number,
-  id: string,
-): Promise<void> {
-  try {
-    // Yield one macrotask before touching the binding: the caller's response
-    // goes out first, instead of waiting behind validation, serialization and
-    // (when both workers share a thread, as locally) log-worker's own work.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    await deliver(binding, validate(entries, failures), settings, failures, startedAt + settings.deadlineMs);
-  } catch (err) {
-    // A bug in the client: report what is not reported yet rather than lose it.
-    const reported = new Set(failures.flatMap((f) => f.entries));
-    failures.push({
-      reason: "client_error",
-      detail: describe(err),
-      entries: entries.filter((e) => !reported.has(e)),
-    });
-  }
-  report(failures, id);
-}
-
-/**
- * Keeps the entries log-worker will accept. One invalid entry would make it
- * refuse the whole request (400), so invalid ones are set aside and reported.
- */
-function validate(entries: readonly PreparedEntry[], failures: Failure[]): SerializedEntry[] {
-  const ok: SerializedEntry[] = [];
-  for (const entry of entries) {
-    const parsed = logEntrySchema.safeParse(entry);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const detail = issue ? `${issue.path.join(".") || "entry"}: ${issue.message}` : "invalid entry";
-      addFailure(failures, { reason: "invalid_entry", detail }, [entry]);
-      continue;
+    const full = current.entries.length >= SEND_LIMITS.maxBatchEntries;
+    if (current.entries.length > 0 && (full || bytes + size + 1 > SEND_LIMITS.maxBatchBytes)) {
+      batches.push(current);
+      current = { entries: [], json: [] };
+      bytes = 2;
     }
-    ok.push(serializeEntry(entry, INGEST_LIMITS.maxEntryBytes));
+    current.entries.push(entry);
+    current.json.push(json);
+    bytes += size + 1;
   }
-  return ok;
+  if (current.entries.length > 0) batches.push(current);
+  return batches;
 }
 
-/**
- * Posts the bodies, at most {@link MAX_PARALLEL_REQUESTS} at once, all before
- * `deadline` (epoch ms): each body gets the time that is left, and the bodies
- * not started when it passes are reported without being tried.
- */
-async function deliver(
-  binding: LogBinding | null | undefined,
-  entries: SerializedEntry[],
-  settings: Settings,
-  failures: Failure[],
+/** An entry over log-worker's per-entry limit (possible with multi-byte text), cut to what identifies it. */
+function shrunk(entry: Entry, originalBytes: number): Entry {
+  const out: Entry = { truncated: true, originalBytes };
+  for (const key of ["level", "service", "requestId", "timestamp"]) {
+    if (typeof entry[key] === "string") out[key] = entry[key];
+  }
+  out.message = String(entry.message ?? "(no message)").slice(0, 1024);
+  return out;
+}
+
+async function sendBatch(
+  binding: IngestBinding | undefined,
+  batch: Batch,
+  settings: typeof DEFAULTS,
   deadline: number,
 ): Promise<void> {
-  if (entries.length === 0) return;
-  if (!hasFetch(binding)) {
-    failures.push({
-      reason: "no_binding",
-      detail: "the log_worker service binding is missing; see the client's README",
-      entries: entries.map((e) => e.entry),
-    });
-    return;
+  // Made at the first attempt and kept for every retry; its epoch-ms prefix keeps log-worker's KV keys in time order.
+  const key = newKey();
+  if (!binding) return writeLost(batch, key, "no_binding: the log_worker service binding is missing");
+  if (batchesInFlight >= SEND_LIMITS.maxBatchesInFlight) {
+    return writeLost(batch, key, `overloaded: ${batchesInFlight} batches already in flight in this isolate`);
   }
-  const bodies = toBodies(entries, INGEST_LIMITS);
-  const notAttempted = (batch: { entries: SerializedEntry[] }) =>
-    addFailure(
-      failures,
-      { reason: "deadline", detail: NOT_ATTEMPTED, attempts: 0 },
-      batch.entries.map((e) => e.entry),
-    );
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const batch = bodies[next++];
-      if (!batch) break;
-      if (Date.now() >= deadline) {
-        notAttempted(batch);
-        continue;
-      }
-      const result: DeliveryResult = await postWithRetry(
-        binding,
-        settings.url,
-        batch.body,
-        settings,
-        deadline,
-      );
-      if (result.ok) continue;
-      if (result.attempts === 0) {
-        notAttempted(batch);
-        continue;
-      }
-      failures.push({
-        reason: result.reason,
-        status: result.status,
-        detail: result.detail,
-        attempts: result.attempts,
-        entries: batch.entries.map((e) => e.entry),
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_REQUESTS, bodies.length) }, worker));
-}
-
-function hasFetch(binding: LogBinding | null | undefined): binding is LogBinding {
+  batchesInFlight++;
   try {
-    return !!binding && typeof binding.fetch === "function";
-  } catch {
-    return false;
+    let reason = "deadline: the send's deadline passed before this batch was tried";
+    for (let attempt = 1; attempt <= settings.attempts; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const outcome = await attemptOnce(binding, batch.entries, key, Math.min(settings.timeoutMs, left));
+      if (outcome.ok) return;
+      reason = `${outcome.reason} (attempt ${attempt} of ${settings.attempts})`;
+      if (!outcome.retryable || attempt === settings.attempts) break;
+      const step = settings.backoffMs * 2 ** (attempt - 1);
+      const wait = Math.max(
+        step / 2 + (Math.random() * step) / 2,
+        Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
+      );
+      if (Date.now() + wait >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    writeLost(batch, key, reason);
+  } finally {
+    batchesInFlight--;
   }
 }
 
-/** Adds entries to the failure with the same reason, detail and attempts, or to a new one. */
-function addFailure(failures: Failure[], kind: Omit<Failure, "entries">, entries: PreparedEntry[]): void {
-  const same = failures.find(
-    (f) => f.reason === kind.reason && f.detail === kind.detail && f.attempts === kind.attempts,
+type Outcome = { ok: true } | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number };
+
+/** One RPC call, abandoned after `timeoutMs`; a thrown error (binding unreachable) is retryable. */
+async function attemptOnce(
+  binding: IngestBinding,
+  entries: Entry[],
+  key: string,
+  timeoutMs: number,
+): Promise<Outcome> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, retryable: true, reason: `timeout: no answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+  });
+  const call = (async (): Promise<Outcome> => {
+    const result = await binding.ingest(entries as LogEntryInput[], { idempotencyKey: key });
+    if (result.ok) return { ok: true };
+    const { status, code, message, retryable, retryAfterMs } = result;
+    return { ok: false, retryable, retryAfterMs, reason: `${status} ${code}: ${message.slice(0, 300)}` };
+  })().catch(
+    (err: unknown): Outcome => ({ ok: false, retryable: true, reason: `rpc_error: ${describe(err)}` }),
   );
-  if (same) same.entries.push(...entries);
-  else failures.push({ ...kind, entries: [...entries] });
+  try {
+    return await Promise.race([call, timedOut]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
 }
 
 /**
- * Writes every entry this send lost (already redacted) to `console.error`, in
- * lines of at most {@link REPORT_LIMITS}: each says `part i of n` and carries
- * the send id, the failures behind its entries and the entries themselves.
+ * The contract-3 line: one per batch given up on, the entries exactly as sent,
+ * so tail capture can re-ingest them under the same idempotency key.
  */
-function report(failures: Failure[], id: string): void {
-  const lost: { json: string; bytes: number; failure: number }[] = [];
-  for (const [i, failure] of failures.entries()) {
-    for (const entry of failure.entries) {
-      const { json, bytes } = serializeForReport(entry);
-      lost.push({ json, bytes, failure: i });
-    }
-  }
-  if (lost.length === 0) return;
-
-  const parts: (typeof lost)[] = [];
-  const budget = REPORT_LIMITS.maxBytes - REPORT_HEADER_BYTES;
-  let current: typeof lost = [];
-  let size = 0;
-  for (const item of lost) {
-    const added = item.bytes + (current.length > 0 ? 1 : 0);
-    if (current.length > 0 && (current.length >= REPORT_LIMITS.maxEntries || size + added > budget)) {
-      parts.push(current);
-      current = [];
-      size = 0;
-    }
-    size += item.bytes + (current.length > 0 ? 1 : 0);
-    current.push(item);
-  }
-  parts.push(current);
-
-  const total = lost.length;
-  let first = 1;
-  for (const [i, part] of parts.entries()) {
-    const last = first + part.length - 1;
-    const header = {
-      level: "error",
-      message:
-        `log delivery failed: ${total} ${total === 1 ? "entry" : "entries"} not stored by log-worker ` +
-        `(send ${id}, part ${i + 1} of ${parts.length}: ${part.length === 1 ? `entry ${first}` : `entries ${first}-${last}`})`,
-      source: "@log-service/client",
-      sendId: id,
-      part: i + 1,
-      parts: parts.length,
-      ...summarise(failures, part),
-    };
-    writeLine(`${JSON.stringify(header).slice(0, -1)},"entries":[${part.map((e) => e.json).join(",")}]}`);
-    first = last + 1;
-  }
+function writeLost(batch: Batch, idempotencyKey: string, reason: string): void {
+  const json =
+    batch.json.length === batch.entries.length ? batch.json : batch.entries.map((e) => JSON.stringify(e));
+  const head = JSON.stringify({ v: 1, idempotencyKey, reason }).slice(0, -1);
+  console.error(
+    `{"level":"error","message":"log-service: batch not delivered","logServiceLost":${head},"entries":[${json.join(",")}]}}`,
+  );
 }
 
-/** The failures behind a report line's entries, each with how many of them it holds. */
-function summarise(
-  failures: readonly Failure[],
-  part: readonly { failure: number }[],
-): { failures: Record<string, unknown>[]; moreFailures?: number } {
-  const counts = new Map<number, number>();
-  for (const { failure } of part) counts.set(failure, (counts.get(failure) ?? 0) + 1);
-  const listed: Record<string, unknown>[] = [];
-  for (const [index, entries] of counts) {
-    if (listed.length >= REPORT_MAX_FAILURES) break;
-    const { entries: _all, ...why } = failures[index] ?? { reason: "unknown", entries: [] };
-    if (why.detail !== undefined) why.detail = why.detail.slice(0, MAX_DETAIL);
-    listed.push({ ...why, entries });
-  }
-  return counts.size > listed.length
-    ? { failures: listed, moreFailures: counts.size - listed.length }
-    : { failures: listed };
-}
-
-function serializeForReport(entry: PreparedEntry): { json: string; bytes: number } {
-  try {
-    return serializeEntry(entry, REPORT_LIMITS.maxEntryBytes);
-  } catch {
-    const json = '{"message":"(entry not serializable)"}';
-    return { json, bytes: json.length };
-  }
-}
-
-function writeLine(line: string): void {
-  try {
-    console.error(line);
-  } catch {}
-}
-
-/** A bug in the client itself: still one bounded line, never a rejection. */
-function reportUnexpected(err: unknown, id: string): void {
-  try {
-    const line = {
-      level: "error",
-      message: "log delivery failed: unexpected error in @log-service/client",
-      source: "@log-service/client",
-      sendId: id,
-      err: toJsonSafe(err, null),
-    };
-    writeLine(serializeEntry(line, REPORT_LIMITS.maxBytes).json);
-  } catch {
-    writeLine('{"level":"error","message":"log delivery failed (report not serializable)"}');
-  }
+function newKey(): string {
+  return `${Date.now()}-${crypto.randomUUID()}`;
 }
 
 function describe(err: unknown): string {
-  try {
-    return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, MAX_DETAIL);
-  } catch {
-    return "unknown error";
-  }
+  return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 300);
 }
 
-/** An id shared by every report line of one send. */
-function newSendId(): string {
-  try {
-    return crypto.randomUUID();
-  } catch {
-    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  }
+// JSON text is printable ASCII (one byte a character) unless it holds other characters.
+const NOT_PRINTABLE_ASCII = /[^ -~]/;
+const encoder = new TextEncoder();
+
+function byteLength(json: string): number {
+  return NOT_PRINTABLE_ASCII.test(json) ? encoder.encode(json).byteLength : json.length;
 }
