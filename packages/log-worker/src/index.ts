@@ -1,10 +1,11 @@
 /**
- * log-worker's entry module: the public fetch handler, the daily cron, and the
- * `LogIngest` entrypoint that application workers bind to.
+ * log-worker's entry module: the public fetch handler, the daily cron, the tail
+ * handler (tail capture), and the `LogIngest` entrypoint that application workers bind to.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { app, bindingApp } from "./app";
 import { runScheduled } from "./archive";
+import { handleTail } from "./tail";
 
 /**
  * Ingest for other workers, over a service binding:
@@ -21,5 +22,9 @@ export default {
   fetch: app.fetch,
   scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(env, controller));
+  },
+  // Tail Worker: producers naming log-worker in `tail_consumers` are captured (src/tail/).
+  async tail(events, env) {
+    await handleTail(events, env);
   },
 } satisfies ExportedHandler<Env>;

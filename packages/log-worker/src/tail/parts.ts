@@ -1,0 +1,56 @@
+/**
+ * One tail delivery → as few ingest batches as the limits allow (one, unless
+ * it holds more than 1,000 entries or 1 MiB), each under an idempotency key
+ * derived from the delivery's content, so a redelivered event stores nothing new.
+ */
+import { redact } from "@log-service/client";
+import { INGEST_LIMITS } from "@log-service/client/schema";
+import { utf8Bytes } from "./text";
+
+/** A batch of one delivery and the key it is stored under. */
+export interface Part<T> {
+  idempotencyKey: string;
+  entries: T[];
+}
+
+/**
+ * Splits entries, in order, into batches of at most `maxEntries` entries and
+ * `maxBytes` of JSON array (what `POST /log` would receive).
+ */
+export function splitEntries<T>(
+  entries: readonly T[],
+  maxEntries: number = INGEST_LIMITS.maxEntries,
+  maxBytes: number = INGEST_LIMITS.maxBodyBytes,
+): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let bytes = 2; // "[" and "]"
+  for (const entry of entries) {
+    const size = utf8Bytes(JSON.stringify(entry)) + 1; // and its comma
+    if (part.length > 0 && (part.length >= maxEntries || bytes + size > maxBytes)) {
+      parts.push(part);
+      part = [];
+      bytes = 2;
+    }
+    part.push(entry);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/**
+ * Hex SHA-256 of the events' content (as JSON, functions such as
+ * `getUnredacted` left out). The same delivery gives the same digest; any other
+ * invocation differs at least in its timestamp, request or lines.
+ */
+export async function deliveryDigest(events: unknown): Promise<string> {
+  const json = JSON.stringify(redact(events, false)) ?? "null";
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(json));
+  return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The delivery's batches with their keys: `tail:<digest>:<part>`. */
+export function keyedParts<T>(digest: string, parts: readonly T[][]): Part<T>[] {
+  return parts.map((entries, i) => ({ idempotencyKey: `tail:${digest}:${i}`, entries }));
+}
