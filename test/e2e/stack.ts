@@ -19,10 +19,17 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { auth?: boolean } = {}): Promise<Stack> {
+/** `vars`: more settings for the env file, e.g. `{ TAIL_CAPTURE: "all" }` (each needs a `[vars]` default). */
+export async function startStack(
+  options: { auth?: boolean; vars?: Record<string, string> } = {},
+): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "log-service-e2e-"));
   const envFile = join(dir, "secrets.env");
-  writeFileSync(envFile, `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n`);
+  const vars = Object.entries(options.vars ?? {}).map(([name, value]) => `${name}=${value}\n`);
+  writeFileSync(
+    envFile,
+    `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n${vars.join("")}`,
+  );
   const shared = {
     persistTo: join(dir, "state"),
     env: { WRANGLER_REGISTRY_PATH: join(dir, "registry") },

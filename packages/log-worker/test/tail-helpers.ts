@@ -85,14 +85,14 @@ export async function deliver(events: unknown[], bindings: Bindings = {}): Promi
   await waitOnExecutionContext(ctx);
 }
 
-/** `deliver`, counting the KV operations it made. */
+/** `deliver`, counting its KV operations by method (`put` is a KV write). */
 export async function deliverCounted(
   events: unknown[],
   bindings: Bindings = {},
-): Promise<Record<string, number>> {
+): Promise<{ put: number; calls: Record<string, number> }> {
   const kv = wrapBinding(env.log_state);
   await deliver(events, { ...bindings, log_state: kv.binding });
-  return kv.calls;
+  return { put: kv.calls.put ?? 0, calls: kv.calls };
 }
 
 /** Every stored batch, read back through store/batches.ts, keyed by KV key. */

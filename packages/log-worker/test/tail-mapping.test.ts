@@ -110,7 +110,12 @@ describe("long messages", () => {
       fetchEvent({
         logs: [line("error", control)],
         exceptions: [
-          { name: "E".repeat(70_000), message: "m".repeat(70_000), stack: "s".repeat(200_000), timestamp: T0 },
+          {
+            name: "E".repeat(70_000),
+            message: "m".repeat(70_000),
+            stack: "s".repeat(200_000),
+            timestamp: T0,
+          },
         ],
       }),
     ]);
@@ -151,7 +156,11 @@ describe("exceptions", () => {
     ]);
     const entries = await stored();
     expect(byKind(entries, "exception").map((e) => [e.level, e.message, e.err])).toEqual([
-      ["error", "TypeError: x is undefined", { name: "TypeError", message: "x is undefined", stack: "    at f (w.js:2:3)" }],
+      [
+        "error",
+        "TypeError: x is undefined",
+        { name: "TypeError", message: "x is undefined", stack: "    at f (w.js:2:3)" },
+      ],
       ["error", "Error: no stack", { name: "Error", message: "no stack" }],
     ]);
     expect(byKind(entries, "invocation")).toMatchObject([
@@ -169,7 +178,10 @@ describe("the invocation entry", () => {
           method: "GET",
           headers: { "x-request-id": "req-1" },
         }),
-        fetchEvent({ url: "http://127.0.0.1:8788/me", method: "GET" }, { scriptName: null, cpuTime: 0, wallTime: 0 }),
+        fetchEvent(
+          { url: "http://127.0.0.1:8788/me", method: "GET" },
+          { scriptName: null, cpuTime: 0, wallTime: 0 },
+        ),
       ],
       ALL,
     );
@@ -202,7 +214,9 @@ describe("the invocation entry", () => {
   it("errors keeps every failed outcome and every response ≥ 500, and no successful one", async () => {
     const outcomes = ["exception", "exceededCpu", "exceededMemory", "canceled", "scriptNotFound", "unknown"];
     await deliver([
-      ...outcomes.map((outcome, i) => fetchEvent({ url: `https://a.example/o${i}`, status: null }, { outcome })),
+      ...outcomes.map((outcome, i) =>
+        fetchEvent({ url: `https://a.example/o${i}`, status: null }, { outcome }),
+      ),
       fetchEvent({ url: "https://a.example/ok" }),
       fetchEvent({ url: "https://a.example/missing", status: 404 }),
       // Under wrangler dev an exception caught by its middleware is a 500 with no `exceptions` entry.
@@ -219,7 +233,10 @@ describe("the invocation entry", () => {
 
   it("all keeps one invocation entry per event, 4xx at warn, whatever else it had", async () => {
     await deliver(
-      [fetchEvent({ url: "https://a.example/ok" }), fetchEvent({ url: "https://a.example/missing", status: 404 })],
+      [
+        fetchEvent({ url: "https://a.example/ok" }),
+        fetchEvent({ url: "https://a.example/missing", status: 404 }),
+      ],
       ALL,
     );
     expect((await stored()).map((e) => [e.level, e.message])).toEqual([
@@ -267,8 +284,16 @@ describe("missing or malformed fields (a trust boundary)", () => {
         "not an event",
         {},
         { event: null, logs: "not an array", exceptions: [null, 5, {}], outcome: 7 },
-        { scriptName: 12, event: { request: { url: "not a url?x=1", method: 5, headers: null } }, logs: [null, {}] },
-        { event: { request: {} }, logs: [{ level: "warn", message: ["ts bad"], timestamp: -5 }], eventTimestamp: "x" },
+        {
+          scriptName: 12,
+          event: { request: { url: "not a url?x=1", method: 5, headers: null } },
+          logs: [null, {}],
+        },
+        {
+          event: { request: {} },
+          logs: [{ level: "warn", message: ["ts bad"], timestamp: -5 }],
+          eventTimestamp: "x",
+        },
         fetchEvent({ status: null }, { outcome: undefined, eventTimestamp: null }),
       ],
       ALL,

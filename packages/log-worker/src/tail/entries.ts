@@ -288,11 +288,7 @@ function captureEvent(item: Fields, mode: TailCapture, capture: Capture): void {
   for (const rawException of asArray(item.exceptions)) {
     const exception = asRecord(rawException);
     if (!exception) continue;
-    const err = errorFields(
-      asString(exception.name),
-      asString(exception.message),
-      asString(exception.stack),
-    );
+    const err = errorFields(asString(exception.name), asString(exception.message), asString(exception.stack));
     capture.entries.push(
       bounded({
         level: "error" as const,

@@ -41,9 +41,7 @@ export async function handleTail(events: unknown, env: TailEnv): Promise<TailRes
   // Lost client batches first: one that ingest refuses (it no longer passes
   // validation) is kept as the console line it was, in this delivery's batch.
   const lost = await Promise.allSettled(
-    capture.lost.map((batch) =>
-      ingestEntries(env, batch.entries, { idempotencyKey: batch.idempotencyKey }),
-    ),
+    capture.lost.map((batch) => ingestEntries(env, batch.entries, { idempotencyKey: batch.idempotencyKey })),
   );
   for (const [i, result] of lost.entries()) {
     if (result.status === "fulfilled") recovered += result.value.accepted;
