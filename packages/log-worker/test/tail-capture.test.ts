@@ -169,7 +169,7 @@ describe("storage failures", () => {
     await deliver(events);
     await deliver(events);
     expect((await stored()).map((e) => e.message).sort()).toEqual(
-      ["POST /login 200", "line 0 " + "x".repeat(40), "line 1 " + "x".repeat(40), "lost one"].sort(),
+      ["POST /login 200", `line 0 ${"x".repeat(40)}`, `line 1 ${"x".repeat(40)}`, "lost one"].sort(),
     );
   });
 });
