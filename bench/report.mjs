@@ -17,7 +17,8 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   caller?: { rows: import("./phases/caller.mjs").CallerRow[], logged: { requests: number, batches: number } } | { skipped: string },
  *   archive?: { budget: number, rows: import("./phases/archive.mjs").ArchiveRow[] },
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
- *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] } }} phases
+ *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
+ *   tail?: { rows: import("./phases/tail.mjs").TailRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -322,6 +323,44 @@ function sections(r) {
         ) +
         `\n\nwrangler dev puts a local proxy in front of workerd; the figures above are taken under Miniflare ` +
         `(workerd directly) for that reason.`,
+    );
+  }
+  const tail = r.phases.tail;
+  if (tail) {
+    out.push(
+      `### 7. Tail capture: a console.log-only producer, TAIL_CAPTURE=all\n\n` +
+        renderTable(
+          [
+            "lines/invocation",
+            "invocations",
+            "path",
+            "entries",
+            "seconds",
+            "entries/s",
+            "invocations/s",
+            "deliveries",
+            "KV writes",
+            "writes/invocation",
+            "writes/delivery",
+          ],
+          tail.rows.map((x) => [
+            x.linesPerInvocation,
+            num(x.invocations),
+            x.path,
+            num(x.entries),
+            x.seconds.toFixed(2),
+            num(x.entriesPerS),
+            num(x.invocationsPerS),
+            num(x.deliveries),
+            num(x.kvWrites),
+            ratio(x.writesPerInvocation),
+            ratio(x.writesPerDelivery),
+          ]),
+          ["r", "r", "l"],
+        ) +
+        `\n\nProducer and log-worker in one workerd process under Miniflare (\`tails\`), 4 requests in flight; ` +
+        `~100-character lines plus one invocation entry per invocation. Seconds: first request until every entry is ` +
+        `stored (list metadata polled every 25 ms). Deliveries and KV writes counted in workerd by the op-counting wrapper.`,
     );
   }
   return out;
