@@ -8,7 +8,8 @@
  * cross a trust boundary: any field may be missing or of another type, and a
  * malformed event yields what can be read of it, never an exception.
  */
-import { REQUEST_ID_PATTERN, redact } from "@log-service/client";
+// The one import of the client's redaction: the same rules as entries sent through the client.
+import { redact } from "@log-service/client";
 import type { LogLevel } from "@log-service/client/schema";
 import { type LostBatch, lostBatch } from "./lost";
 import type { TailCapture } from "./settings";
@@ -60,6 +61,8 @@ export const OWN_ENTRYPOINT = "LogIngest";
 const MAX_SERVICE_CHARS = 256;
 /** Strings longer than this are not tried as JSON for redaction (they are cut anyway). */
 const MAX_JSON_REDACT_CHARS = 256 * 1024;
+/** Request ids the client's middleware adopts from `X-Request-Id` (it replaces any other). */
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 // Epoch ms the wire schema accepts (1970 … 9999).
 const MAX_EPOCH_MS = 253_402_300_799_999;
 
@@ -177,7 +180,6 @@ function requestIdOf(headers: unknown): string | undefined {
     const name = Object.keys(h).find((k) => k.toLowerCase() === "x-request-id");
     value = name === undefined ? undefined : h[name];
   }
-  // The client's middleware adopts only ids of this shape; anything else it replaces.
   return typeof value === "string" && REQUEST_ID_PATTERN.test(value) ? value : undefined;
 }
 

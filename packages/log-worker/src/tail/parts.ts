@@ -3,7 +3,6 @@
  * it holds more than 1,000 entries or 1 MiB), each under an idempotency key
  * derived from the delivery's content, so a redelivered event stores nothing new.
  */
-import { redact } from "@log-service/client";
 import { INGEST_LIMITS } from "@log-service/client/schema";
 import { utf8Bytes } from "./text";
 
@@ -41,11 +40,18 @@ export function splitEntries<T>(
 
 /**
  * Hex SHA-256 of the events' content (as JSON, functions such as
- * `getUnredacted` left out). The same delivery gives the same digest; any other
- * invocation differs at least in its timestamp, request or lines.
+ * `getUnredacted` left out). The same delivery gives the same digest; another
+ * invocation differs in its request (in production at least its `cf-ray`
+ * header), its timestamp or its lines. Events that cannot be serialized get a
+ * random digest: stored, never taken for a redelivery.
  */
 export async function deliveryDigest(events: unknown): Promise<string> {
-  const json = JSON.stringify(redact(events, false)) ?? "null";
+  let json: string;
+  try {
+    json = JSON.stringify(events) ?? "null";
+  } catch {
+    json = crypto.randomUUID();
+  }
   const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(json));
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
