@@ -11,33 +11,12 @@
 // The one import of the client's redaction: the same rules as entries sent through the client.
 import { redact } from "@log-service/client";
 import type { LogLevel } from "@log-service/client/schema";
+import type { CapturedEntry, CapturedError } from "./captured";
+import { invocationEntry, invocationOf, MAX_SERVICE_CHARS } from "./invocation";
 import { type LostBatch, lostBatch } from "./lost";
+import { asArray, asEpochMs, asRecord, asString, type Fields } from "./read";
 import type { TailCapture } from "./settings";
-import { asText, bounded, cut, MAX_FIELD_CHARS } from "./text";
-
-/** What produced a captured entry. */
-export type CapturedKind = "console" | "exception" | "invocation";
-
-/** One captured entry, as handed to ingest. */
-export interface CapturedEntry {
-  [field: string]: unknown;
-  level: LogLevel;
-  message: string;
-  /** Epoch ms from the platform; absent when it gave none (ingest then uses the receive time). */
-  timestamp?: number;
-  source: "tail";
-  kind: CapturedKind;
-  service?: string;
-  requestId?: string;
-  err?: CapturedError;
-}
-
-/** An error under `err`, as the platform reports it. */
-export interface CapturedError {
-  name: string;
-  message: string;
-  stack?: string;
-}
+import { asText, bounded, cut } from "./text";
 
 /** A lost batch, with the console entry its line becomes if the batch cannot be stored. */
 export interface RecoverableBatch extends LostBatch {
@@ -57,34 +36,8 @@ export interface Capture {
 export const OWN_SCRIPT_NAME = "log-worker";
 export const OWN_ENTRYPOINT = "LogIngest";
 
-/** Longest `service` kept (a script name is at most 63 characters; a host can be longer). */
-const MAX_SERVICE_CHARS = 256;
 /** Strings longer than this are not tried as JSON for redaction (they are cut anyway). */
 const MAX_JSON_REDACT_CHARS = 256 * 1024;
-/** Request ids the client's middleware adopts from `X-Request-Id` (it replaces any other). */
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-// Epoch ms the wire schema accepts (1970 … 9999).
-const MAX_EPOCH_MS = 253_402_300_799_999;
-
-type Fields = Record<string, unknown>;
-
-function asRecord(value: unknown): Fields | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Fields) : null;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function asEpochMs(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_EPOCH_MS
-    ? value
-    : undefined;
-}
 
 /** `console.*` method → level. `log` is info; anything unknown is info too. */
 export function consoleLevel(level: unknown): LogLevel {
@@ -157,69 +110,6 @@ function errorFields(
     message: message ?? "",
     ...(stack ? { stack } : {}),
   };
-}
-
-/** What an invocation was, from its `event` (only the fields read here). */
-interface Invocation {
-  trigger: string;
-  method?: string;
-  /** Path only: the query string may carry secrets (tokens in links). */
-  path?: string;
-  host?: string;
-  status?: number;
-  requestId?: string;
-  detail?: Fields;
-}
-
-function requestIdOf(headers: unknown): string | undefined {
-  const h = asRecord(headers);
-  if (!h) return undefined;
-  // The platform gives lowercase names; tolerate any case.
-  let value = h["x-request-id"];
-  if (value === undefined) {
-    const name = Object.keys(h).find((k) => k.toLowerCase() === "x-request-id");
-    value = name === undefined ? undefined : h[name];
-  }
-  return typeof value === "string" && REQUEST_ID_PATTERN.test(value) ? value : undefined;
-}
-
-function invocationOf(event: Fields | null): Invocation {
-  if (!event) return { trigger: "unknown" };
-  const request = asRecord(event.request);
-  if (request) {
-    const out: Invocation = { trigger: "fetch" };
-    const method = asString(request.method);
-    if (method) out.method = cut(method, 32).text;
-    const url = asString(request.url);
-    if (url) {
-      try {
-        const parsed = new URL(url);
-        out.path = cut(parsed.pathname, MAX_FIELD_CHARS).text;
-        out.host = cut(parsed.host, MAX_SERVICE_CHARS).text;
-      } catch {
-        // Not a URL: keep what precedes a query string.
-        out.path = cut(url.split("?")[0] ?? "", MAX_FIELD_CHARS).text;
-      }
-    }
-    const status = asRecord(event.response)?.status;
-    if (typeof status === "number" && Number.isInteger(status)) out.status = status;
-    const requestId = requestIdOf(request.headers);
-    if (requestId) out.requestId = requestId;
-    return out;
-  }
-  const short = (v: unknown) => (typeof v === "string" ? cut(v, MAX_FIELD_CHARS).text : undefined);
-  if (typeof event.cron === "string") return { trigger: "scheduled", detail: { cron: short(event.cron) } };
-  if (typeof event.rpcMethod === "string")
-    return { trigger: "rpc", detail: { rpcMethod: short(event.rpcMethod) } };
-  if (typeof event.queue === "string") return { trigger: "queue", detail: { queue: short(event.queue) } };
-  if ("scheduledTime" in event) return { trigger: "alarm" };
-  if (typeof event.mailFrom === "string") return { trigger: "email" };
-  return { trigger: "unknown" };
-}
-
-function invocationLevel(failed: boolean, status: number | undefined): LogLevel {
-  if (failed || (status !== undefined && status >= 500)) return "error";
-  return status !== undefined && status >= 400 ? "warn" : "info";
 }
 
 /**
@@ -310,42 +200,4 @@ function captureEvent(item: Fields, mode: TailCapture, capture: Capture): void {
   if (mode === "all" || failed || (status !== undefined && status >= 500) || kept > 0) {
     capture.entries.push(invocationEntry(item, invocation, outcome, failed, common, at(undefined)));
   }
-}
-
-function invocationEntry(
-  item: Fields,
-  invocation: Invocation,
-  outcome: string | undefined,
-  failed: boolean,
-  common: Pick<CapturedEntry, "source" | "service" | "requestId">,
-  at: { timestamp?: number },
-): CapturedEntry {
-  const { trigger, method, path, status, detail } = invocation;
-  let what = "invocation";
-  if (trigger === "fetch") what = [method, path].filter(Boolean).join(" ") || "fetch";
-  else if (trigger !== "unknown") what = [trigger, ...Object.values(detail ?? {})].join(" ");
-  const result = status ?? outcome ?? "unknown";
-  const entry: CapturedEntry = {
-    level: invocationLevel(failed, status),
-    message: `${what} ${result}`,
-    ...at,
-    ...common,
-    kind: "invocation",
-    trigger,
-    ...(method ? { method } : {}),
-    ...(path !== undefined ? { path } : {}),
-    ...(status !== undefined ? { status } : {}),
-    ...(outcome ? { outcome: cut(outcome, 64).text } : {}),
-    ...detail,
-  };
-  const entrypoint = asString(item.entrypoint);
-  if (entrypoint) entry.entrypoint = cut(entrypoint, MAX_FIELD_CHARS).text;
-  // The platform reports 0 when it does not measure (always, under wrangler dev).
-  for (const name of ["cpuTime", "wallTime"] as const) {
-    const value = item[name];
-    if (typeof value === "number" && Number.isFinite(value) && value > 0) entry[name] = value;
-  }
-  // The platform cut this invocation's logs (too many or too large): say so.
-  if (item.truncated === true) entry.logsTruncated = true;
-  return bounded(entry);
 }

@@ -5,7 +5,8 @@
  */
 import { ApiError } from "../http/errors";
 import { ingestEntries } from "../ingest/core";
-import { type CapturedEntry, captureEvents } from "./entries";
+import type { CapturedEntry } from "./captured";
+import { captureEvents } from "./entries";
 import { deliveryDigest, keyedParts, splitEntries } from "./parts";
 import { tailCapture } from "./settings";
 
