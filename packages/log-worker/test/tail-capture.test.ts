@@ -3,7 +3,8 @@
  * redelivery, recovery of batches the client reported lost, the loop guard,
  * and storage failures (injected by wrapping the real KV binding).
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import type { LogEntryInput } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingestEntries } from "../src/ingest/core";
 import { wrapBinding } from "./archive-helpers";
@@ -86,44 +87,52 @@ describe("redelivery", () => {
   });
 });
 
+/** An idempotency key as the client makes one: its first attempt's time, then a UUID. */
+const clientKey = () => `${Date.now()}-${crypto.randomUUID()}`;
+const [key0001, key0002, key0003, key0004, key0005] = [
+  clientKey(),
+  clientKey(),
+  clientKey(),
+  clientKey(),
+  clientKey(),
+];
+
 describe("lost client entries (contract 3)", () => {
-  const entries = [
+  const entries: LogEntryInput[] = [
     { level: "info", message: "auth.login.success", service: "auth-worker", requestId: "r-1" },
     { level: "info", message: "POST /login 200", service: "auth-worker", requestId: "r-1" },
   ];
 
   it("stores a lost batch once, under its own key, not as tail entries and not as a console line", async () => {
-    await deliver([fetchEvent({ logs: [lostLine("client-batch-0001", entries)] })], ALL);
-    await deliver(
-      [fetchEvent({ logs: [lostLine("client-batch-0001", entries)] }, { eventTimestamp: T0 + 9 })],
-      ALL,
-    );
+    await deliver([fetchEvent({ logs: [lostLine(key0001, entries)] })], ALL);
+    await deliver([fetchEvent({ logs: [lostLine(key0001, entries)] }, { eventTimestamp: T0 + 9 })], ALL);
     const all = await stored();
     const recovered = all.filter((e) => e.requestId === "r-1");
     expect(recovered.map((e) => e.message)).toEqual(["auth.login.success", "POST /login 200"]);
     expect(recovered.every((e) => e.source === undefined)).toBe(true);
     expect(all.some((e) => e.message.includes("batch not delivered"))).toBe(false);
     // The recovered batch is the key the client would have written.
-    const direct = await ingestEntries(env, entries, { idempotencyKey: "client-batch-0001" });
+    const direct = await ingestEntries(env, entries, { idempotencyKey: key0001 });
     expect((await logKeys()).filter((k) => k === direct.key)).toHaveLength(1);
     expect((await stored()).filter((e) => e.requestId === "r-1")).toHaveLength(2);
   });
 
-  it("a batch that did arrive is not stored twice", async () => {
-    await ingestEntries(env, entries, { idempotencyKey: "client-batch-0002" });
-    await deliver([fetchEvent({ logs: [lostLine("client-batch-0002", entries)] })]);
+  it("a batch that did arrive (over the RPC binding, as the client sends it) is not stored twice", async () => {
+    const sent = await exports.LogIngest.ingest(entries, { idempotencyKey: key0002 });
+    expect(sent).toMatchObject({ ok: true, accepted: 2 });
+    await deliver([fetchEvent({ logs: [lostLine(key0002, entries)] })]);
     expect((await stored()).filter((e) => e.requestId === "r-1")).toHaveLength(2);
   });
 
   it("recovers in errors mode too, next to the invocation's own entries", async () => {
-    await deliver([fetchEvent({ logs: [line("warn", "slow"), lostLine("client-batch-0003", entries)] })]);
+    await deliver([fetchEvent({ logs: [line("warn", "slow"), lostLine(key0003, entries)] })]);
     expect((await stored()).map((e) => e.message).sort()).toEqual(
       ["POST /login 200", "POST /login 200", "auth.login.success", "slow"].sort(),
     );
   });
 
   it("keeps a lost-entries line whose entries ingest refuses as the console line it was", async () => {
-    await deliver([fetchEvent({ logs: [lostLine("client-batch-0004", [{ level: "loud", message: "" }])] })]);
+    await deliver([fetchEvent({ logs: [lostLine(key0004, [{ level: "loud", message: "" }])] })]);
     const all = await stored();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({
@@ -132,7 +141,7 @@ describe("lost client entries (contract 3)", () => {
       source: "tail",
       recovery: "invalid_entry",
     });
-    expect(all[0]?.message).toContain("client-batch-0004");
+    expect(all[0]?.message).toContain(key0004);
   });
 });
 
@@ -161,9 +170,7 @@ describe("storage failures", () => {
     const failing = wrapBinding(env.log_state, {
       put: () => Promise.reject(new Error("KV is down")),
     });
-    const events = [
-      fetchEvent({ logs: [...lines(2), lostLine("client-batch-0005", [{ message: "lost one" }])] }),
-    ];
+    const events = [fetchEvent({ logs: [...lines(2), lostLine(key0005, [{ message: "lost one" }])] })];
     await expect(deliver(events, { log_state: failing.binding })).rejects.toThrow(/storing failed/);
     expect(await logKeys()).toEqual([]);
     await deliver(events);

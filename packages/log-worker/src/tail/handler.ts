@@ -7,7 +7,7 @@ import { ApiError } from "../http/errors";
 import { ingestEntries } from "../ingest/core";
 import type { CapturedEntry } from "./captured";
 import { captureEvents } from "./entries";
-import { deliveryDigest, keyedParts, splitEntries } from "./parts";
+import { deliveryDigest, deliveryTime, keyedParts, splitEntries } from "./parts";
 import { tailCapture } from "./settings";
 
 /** The bindings and settings tail capture reads. */
@@ -53,7 +53,10 @@ export async function handleTail(events: unknown, env: TailEnv): Promise<TailRes
   }
 
   const entries = fallbacks.length > 0 ? [...capture.entries, ...fallbacks] : capture.entries;
-  const parts = entries.length > 0 ? keyedParts(await deliveryDigest(events), splitEntries(entries)) : [];
+  const parts =
+    entries.length > 0
+      ? keyedParts(await deliveryDigest(events), deliveryTime(events), splitEntries(entries))
+      : [];
   const stored = await Promise.allSettled(
     parts.map((part) =>
       ingestEntries(env, part.entries, {

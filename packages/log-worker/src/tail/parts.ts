@@ -4,6 +4,7 @@
  * derived from the delivery's content, so a redelivered event stores nothing new.
  */
 import { INGEST_LIMITS } from "@log-service/client/schema";
+import { asArray, asEpochMs, asRecord } from "./read";
 import { utf8Bytes } from "./text";
 
 /** A batch of one delivery and the key it is stored under. */
@@ -56,7 +57,25 @@ export async function deliveryDigest(events: unknown): Promise<string> {
   return [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The delivery's batches with their keys: `tail:<digest>:<part>`. */
-export function keyedParts<T>(digest: string, parts: readonly T[][]): Part<T>[] {
-  return parts.map((entries, i) => ({ idempotencyKey: `tail:${digest}:${i}`, entries }));
+/**
+ * The earliest `eventTimestamp` of the delivery: the same on a redelivery, and
+ * close to when the entries happened.
+ */
+export function deliveryTime(events: unknown): number | undefined {
+  let earliest: number | undefined;
+  for (const item of asArray(events)) {
+    const t = asEpochMs(asRecord(item)?.eventTimestamp);
+    if (t !== undefined && (earliest === undefined || t < earliest)) earliest = t;
+  }
+  return earliest;
+}
+
+/**
+ * The delivery's batches with their keys: `<13-digit ms>-tail-<digest>-<part>`.
+ * Ingest files a key that starts with 13 digits of epoch ms under that time
+ * (others under the day's start), so the batch sorts with its neighbours in KV.
+ */
+export function keyedParts<T>(digest: string, timeMs: number | undefined, parts: readonly T[][]): Part<T>[] {
+  const prefix = timeMs === undefined ? "tail" : `${String(timeMs).padStart(13, "0")}-tail`;
+  return parts.map((entries, i) => ({ idempotencyKey: `${prefix}-${digest}-${i}`, entries }));
 }
