@@ -7,6 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import type { LogEntryInput } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ingestEntries } from "../src/ingest/core";
+import { parseLogKey } from "../src/store/batches";
 import { wrapBinding } from "./archive-helpers";
 import { logKeys, resetStorage } from "./helpers";
 import {
@@ -38,6 +39,8 @@ describe("one KV batch per delivery", () => {
     const batches = await storedBatches();
     expect(batches.size).toBe(1);
     expect([...batches.values()][0]).toHaveLength(30 * 31);
+    // Filed in KV at the time the invocations ran, not at the day's start.
+    expect(parseLogKey([...batches.keys()][0] ?? "")?.receivedAtMs).toBe(T0);
   });
 
   it("splits only where the limits require: 2,500 entries are 3 batches, 1,000 at most each", async () => {
