@@ -8,7 +8,6 @@
  * cross a trust boundary: any field may be missing or of another type, and a
  * malformed event yields what can be read of it, never an exception.
  */
-// The one import of the client's redaction: the same rules as entries sent through the client.
 import { redact } from "@log-service/client";
 import type { LogLevel } from "@log-service/client/schema";
 import type { CapturedEntry, CapturedError } from "./captured";
@@ -35,6 +34,12 @@ export interface Capture {
 /** log-worker's script name and ingest entrypoint: its own events are never captured. */
 export const OWN_SCRIPT_NAME = "log-worker";
 export const OWN_ENTRYPOINT = "LogIngest";
+
+/**
+ * The client's redaction with its default rules (the only use of it here): the
+ * same keys are withheld as in entries sent through the client.
+ */
+const redactValue = (value: unknown): unknown => redact(value);
 
 /** Strings longer than this are not tried as JSON for redaction (they are cut anyway). */
 const MAX_JSON_REDACT_CHARS = 256 * 1024;
@@ -73,7 +78,7 @@ export function isOwnEvent(item: Fields): boolean {
  * else is redacted and written as JSON.
  */
 export function argumentText(arg: unknown): string {
-  if (typeof arg !== "string") return asText(redact(arg));
+  if (typeof arg !== "string") return asText(redactValue(arg));
   const start = arg.trimStart()[0];
   if ((start !== "{" && start !== "[") || arg.length > MAX_JSON_REDACT_CHARS) return arg;
   let parsed: unknown;
@@ -83,7 +88,7 @@ export function argumentText(arg: unknown): string {
     return arg;
   }
   const before = JSON.stringify(parsed);
-  const after = JSON.stringify(redact(parsed));
+  const after = JSON.stringify(redactValue(parsed));
   return after === before ? arg : after;
 }
 
