@@ -19,7 +19,8 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
  *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
  *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } },
- *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] } }} phases
+ *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] },
+ *   tail?: { rows: import("./phases/tail.mjs").TailRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -415,6 +416,44 @@ function sections(r) {
 One drain-cron tick (nothing to archive) with ALERT_WEBHOOK_URL set, every batch received within the ` +
         `rules' window: the worst case for rules, which list only the key prefixes of their window, decide from ` +
         `KV list metadata where they can, and read bodies (bulk gets of ≤ 100, at most 20 a tick) only for text.`,
+    );
+  }
+  const tail = r.phases.tail;
+  if (tail) {
+    out.push(
+      `### 9. Tail capture: a console.log-only producer, TAIL_CAPTURE=all\n\n` +
+        renderTable(
+          [
+            "lines/invocation",
+            "invocations",
+            "path",
+            "entries",
+            "seconds",
+            "entries/s",
+            "invocations/s",
+            "deliveries",
+            "KV writes",
+            "writes/invocation",
+            "writes/delivery",
+          ],
+          tail.rows.map((x) => [
+            x.linesPerInvocation,
+            num(x.invocations),
+            x.path,
+            num(x.entries),
+            x.seconds.toFixed(2),
+            num(x.entriesPerS),
+            num(x.invocationsPerS),
+            num(x.deliveries),
+            num(x.kvWrites),
+            ratio(x.writesPerInvocation),
+            ratio(x.writesPerDelivery),
+          ]),
+          ["r", "r", "l"],
+        ) +
+        `\n\nProducer and log-worker in one workerd process under Miniflare (\`tails\`), 4 requests in flight; ` +
+        `~100-character lines plus one invocation entry per invocation. Seconds: first request until every entry is ` +
+        `stored (list metadata polled every 25 ms). Deliveries and KV writes counted in workerd by the op-counting wrapper.`,
     );
   }
   return out;

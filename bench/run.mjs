@@ -23,6 +23,7 @@ import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
 import { ingestPhase } from "./phases/ingest.mjs";
 import { searchPhase } from "./phases/search.mjs";
+import { tailPhase } from "./phases/tail.mjs";
 import { wranglerDevPhase } from "./phases/wrangler-dev.mjs";
 import { installExitHandlers, stillRunning, stopAll } from "./processes.mjs";
 import { renderReport, renderSnippet } from "./report.mjs";
@@ -35,6 +36,7 @@ const PHASES = {
   wranglerDev: wranglerDevPhase,
   search: searchPhase,
   alerts: alertsPhase,
+  tail: tailPhase,
 };
 /** @typedef {keyof typeof PHASES} PhaseName */
 
@@ -57,7 +59,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts,tail] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }

@@ -62,5 +62,10 @@ export function withOpCounting<E extends object>(
     scheduled(controller, env, ctx) {
       return worker.scheduled?.(controller, wrapEnv(env), ctx);
     },
+    // Deliveries as calls, trace events as keys.
+    tail(events, env, ctx) {
+      record("tail", events.length);
+      return worker.tail?.(events, wrapEnv(env), ctx);
+    },
   };
 }

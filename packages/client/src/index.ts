@@ -20,6 +20,6 @@ export {
   type RequestLoggerVariables,
   requestLogger,
 } from "./middleware";
-export { DEFAULT_REDACT_KEYS, type RedactConfig } from "./redact";
+export { DEFAULT_REDACT_KEYS, type RedactConfig, redact } from "./redact";
 export type { IngestOptions, IngestResult, LogEntryInput, LogLevel, StoredLogEntry } from "./schema";
 export { type IngestBinding, type SendOptions, sendLog, type WaitUntil } from "./send";

@@ -162,6 +162,17 @@ interface Walk {
 }
 
 /**
+ * A redacted, bounded, JSON-safe copy of `value` under the client's rules (the
+ * defaults, or `config`): for code that logs outside the logger, such as tail
+ * capture redacting what a worker printed.
+ *
+ * @example redact({ user: "ann", password: "x" }) // { user: "ann", password: "[REDACTED]" }
+ */
+export function redact(value: unknown, config?: RedactConfig): unknown {
+  return copyForLog(value, keyMatcher(config)).value;
+}
+
+/**
  * A redacted, bounded, JSON-safe copy of `value`, and roughly how many bytes
  * its JSON takes (what the per-request byte cap counts).
  */

@@ -1,6 +1,7 @@
 /**
- * log-worker's entry module: the public fetch handler, the cron triggers, and
- * the `LogIngest` entrypoint that application workers bind to.
+ * log-worker's entry module: the public fetch handler, the cron triggers, the
+ * tail handler (tail capture), and the `LogIngest` entrypoint that application
+ * workers bind to.
  */
 
 import { WorkerEntrypoint } from "cloudflare:workers";
@@ -14,6 +15,7 @@ import { app, bindingApp } from "./app";
 import { runScheduled } from "./archive";
 import { ApiError } from "./http/errors";
 import { ingestEntries } from "./ingest";
+import { handleTail } from "./tail";
 
 /**
  * Ingest for other workers, over a service binding:
@@ -80,5 +82,9 @@ export default {
         !outcome.ran && outcome.reason === "daily_cron" ? null : runAlerts(env),
       ),
     );
+  },
+  // Tail Worker: producers naming log-worker in `tail_consumers` are captured (src/tail/).
+  async tail(events, env) {
+    await handleTail(events, env);
   },
 } satisfies ExportedHandler<Env>;
