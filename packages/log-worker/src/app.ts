@@ -12,6 +12,7 @@ import type { AppEnv } from "./env";
 import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
+import { otlpRoutes } from "./routes/otlp";
 import { viewer } from "./ui/routes";
 
 export const app = new Hono<AppEnv>();
@@ -20,12 +21,14 @@ app.route("/", viewer);
 app.use("/log", apiKeyAuth());
 app.use("/flush", apiKeyAuth());
 app.use("/debug/*", apiKeyAuth());
+app.use("/v1/*", apiKeyAuth());
 
 app.get("/health", handleHealth);
 app.post("/log", handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", otlpRoutes);
 
 app.notFound(notFound);
 app.onError(onError);
