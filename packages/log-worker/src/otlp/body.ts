@@ -77,29 +77,58 @@ export async function readOtlpBody(request: Request, maxBytes: number): Promise<
   if (!request.body) return new Uint8Array(0);
   if (!gzip) return readAll(request.body, maxBytes, "body");
 
-  // Compressed input is capped too: deflate can spend input producing no
-  // output (empty stored blocks), which the decompressed cap alone would not stop.
-  let inputTooLarge = false;
-  let seen = 0;
-  const inputLimit = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > maxBytes) {
-        inputTooLarge = true;
-        controller.error(tooLarge(maxBytes, "compressed body"));
-        return;
+  return inflateLimited(request.body, maxBytes);
+}
+
+/** Compressed bytes handed to the decompressor at a time. */
+const INFLATE_SLICE_BYTES = 16 * 1024;
+
+/**
+ * Gunzips `body` while reading the output, at most `maxBytes` of each side.
+ * The input is written to the decompressor only as its output is read (each
+ * write waits for the one before), so once the output passes the cap the rest
+ * of the body is neither read nor inflated: a bomb costs about the cap.
+ */
+export async function inflateLimited(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  inflate: ReadableWritablePair<Uint8Array, Uint8Array> = new DecompressionStream(
+    "gzip",
+  ) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+): Promise<Uint8Array> {
+  const writer = inflate.writable.getWriter();
+  const input = body.getReader();
+  let stopped = false;
+  let pumpError: unknown;
+  const pump = (async () => {
+    // Compressed input is capped too: deflate can spend input producing no
+    // output (empty stored blocks), which the decompressed cap alone would not stop.
+    let seen = 0;
+    for (;;) {
+      const { done, value } = await input.read();
+      if (done || stopped) break;
+      seen += value.byteLength;
+      if (seen > maxBytes) throw tooLarge(maxBytes, "compressed body");
+      for (let i = 0; i < value.byteLength && !stopped; i += INFLATE_SLICE_BYTES) {
+        await writer.write(value.subarray(i, i + INFLATE_SLICE_BYTES));
       }
-      controller.enqueue(chunk);
-    },
+    }
+    if (!stopped) await writer.close();
+  })().catch(async (err: unknown) => {
+    pumpError = err;
+    await writer.abort(err).catch(() => {});
   });
-  const inflated = request.body
-    .pipeThrough(inputLimit)
-    .pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
   try {
-    return await readAll(inflated, maxBytes, "decompressed body");
+    const out = await readAll(inflate.readable, maxBytes, "decompressed body");
+    await pump;
+    if (pumpError !== undefined) throw pumpError;
+    return out;
   } catch (err) {
+    stopped = true;
+    await input.cancel().catch(() => {});
+    await pump;
+    if (pumpError instanceof ApiError) throw pumpError;
     if (err instanceof ApiError) throw err;
-    if (inputTooLarge) throw tooLarge(maxBytes, "compressed body");
     throw new ApiError(400, "invalid_gzip", "The body is not valid gzip (Content-Encoding: gzip).", {
       cause: err,
     });

@@ -16,7 +16,7 @@ import type { ExportLogsRequest } from "./map";
 
 interface MessageType {
   decode(bytes: Uint8Array): unknown;
-  encode(message: unknown): { finish(): Uint8Array<ArrayBuffer> };
+  encode(message: unknown, writer: ProtobufWriter): ProtobufWriter;
 }
 
 interface Codec {
@@ -50,7 +50,9 @@ async function loadCodec(): Promise<Codec> {
   const request = logs.ExportLogsServiceRequest;
   const response = logs.ExportLogsServiceResponse;
   if (!request || !response) throw new Error("OTLP logs messages missing from the generated module");
-  return { request, response, newWriter: () => protobuf.Writer.create() as unknown as ProtobufWriter };
+  // The plain Writer, not Writer.create(): with nodejs_compat protobufjs picks a
+  // Buffer-based writer whose utf8Write call workerd's Buffer does not accept.
+  return { request, response, newWriter: () => new protobuf.Writer() as unknown as ProtobufWriter };
 }
 
 function getCodec(): Promise<Codec> {
@@ -72,8 +74,8 @@ export async function encodeLogsResponse(partialSuccess?: {
   rejectedLogRecords: number;
   errorMessage: string;
 }): Promise<Uint8Array<ArrayBuffer>> {
-  const { response } = await getCodec();
-  return response.encode(partialSuccess ? { partialSuccess } : {}).finish();
+  const { response, newWriter } = await getCodec();
+  return response.encode(partialSuccess ? { partialSuccess } : {}, newWriter()).finish();
 }
 
 /**
