@@ -19,8 +19,8 @@
 // Only ingest is borrowed from the product (validation, key and value format),
 // so that the two designs differ by the index alone. The archive below is this
 // module's own, a plain version of the same steps.
-import { toStoredEntries } from "../../packages/log-worker/src/ingest/http";
-import { newLogKey, putBatch } from "../../packages/log-worker/src/store/batches";
+import { storeEntries } from "../../packages/log-worker/src/ingest/core";
+import { newLogKey } from "../../packages/log-worker/src/store/batches";
 
 // Not exported: every export of an entry module must be a handler or an entrypoint.
 const INDEX_KEY = "log_keys:index";
@@ -42,17 +42,16 @@ function json(status: number, body: unknown): Response {
 async function ingest(request: Request, env: Bindings): Promise<Response> {
   const receivedAtMs = Date.now();
   const key = newLogKey(receivedAtMs);
-  let entries: ReturnType<typeof toStoredEntries>;
+  let accepted: number;
   try {
-    entries = toStoredEntries(JSON.parse(await request.text()), key, receivedAtMs);
+    accepted = await storeEntries(env.log_state, key, JSON.parse(await request.text()), receivedAtMs);
   } catch (err) {
-    // The product's validation throws errors carrying their HTTP status (413, 400).
+    // The product's validation and storage throw errors carrying their HTTP status (413, 400, 503).
     const status =
       typeof (err as { status?: unknown }).status === "number" ? (err as { status: number }).status : 400;
     return json(status, { error: { code: "invalid", message: String(err) } });
   }
   try {
-    await putBatch(env.log_state, key, entries);
     // The flaw: a read-modify-write of one shared key, with nothing to detect
     // that another request wrote it in between.
     const index = (await env.log_state.get<string[]>(INDEX_KEY, "json")) ?? [];
@@ -62,7 +61,7 @@ async function ingest(request: Request, env: Bindings): Promise<Response> {
     // Past ~25 MiB (about 600,000 keys) the index put itself fails.
     return json(503, { error: { code: "storage_unavailable", message: String(err) } });
   }
-  return json(201, { accepted: entries.length, key });
+  return json(201, { accepted, key });
 }
 
 async function gzip(text: string): Promise<ArrayBuffer> {

@@ -14,6 +14,9 @@ export default defineProject({
   ],
   test: {
     name: "log-worker",
+    // Generous: seeding thousands of keys on a busy 2-core machine takes seconds; no test asserts on time.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     include: ["test/**/*.test.ts"],
   },
 });

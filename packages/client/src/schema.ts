@@ -25,22 +25,24 @@ export const INGEST_LIMITS = {
   maxEntryBytes: 64 * 1024,
 } as const;
 
-// Epoch milliseconds between 1970 and 9999. Microseconds fail this check; epoch
-// seconds pass it (and land in January 1970): send milliseconds or ISO-8601.
-const MAX_EPOCH_MS = 253_402_300_799_999;
+/** The latest instant an entry may carry: 9999-12-31T23:59:59.999Z. */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+
+const TIMESTAMP_RANGE = "must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in UTC";
 
 /**
  * A point in time as the wire accepts it: an ISO-8601 date-time with an offset
  * (`2026-11-28T21:09:13.000Z`, `2026-11-28T22:09:13+01:00`) or epoch milliseconds.
- * Parses to epoch milliseconds.
+ * Parses to epoch milliseconds. One range rule for both forms, applied after
+ * normalising to UTC, so every entry files under a well-formed `dt=YYYY-MM-DD`
+ * (`9999-12-31T23:59:59-01:00` is year 10000 in UTC, and refused). Epoch seconds
+ * pass (and land in January 1970): send milliseconds or ISO-8601.
  */
-export const timestampSchema = z.union(
-  [
-    z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
-    z.number().int().min(0).max(MAX_EPOCH_MS),
-  ],
-  { error: "must be an ISO-8601 date-time with a time zone, or epoch milliseconds" },
-);
+export const timestampSchema = z
+  .union([z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)), z.number().int()], {
+    error: "must be an ISO-8601 date-time with a time zone, or epoch milliseconds",
+  })
+  .refine((ms) => ms >= 0 && ms <= MAX_TIMESTAMP_MS, TIMESTAMP_RANGE);
 
 /**
  * One log entry as sent by a client. Unknown fields are kept as they are.
@@ -77,3 +79,17 @@ export interface IngestResponse {
   accepted: number;
   key: string;
 }
+
+/** Options of the `LogIngest.ingest` RPC method. */
+export interface IngestOptions {
+  /** 8–128 characters of [A-Za-z0-9_.:-]; a retry with the same key stores nothing new. */
+  idempotencyKey: string;
+}
+
+/**
+ * What the `LogIngest.ingest` RPC method answers: the batch's key, or why it was
+ * refused and whether a retry (with the same idempotency key) can succeed.
+ */
+export type IngestResult =
+  | { ok: true; accepted: number; key: string }
+  | { ok: false; status: number; code: string; message: string; retryable: boolean; retryAfterMs?: number };

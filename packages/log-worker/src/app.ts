@@ -7,13 +7,27 @@
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
  */
+import { INGEST_LIMITS } from "@log-service/client/schema";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./env";
-import { apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
+import { ApiError, apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
 import { debugRoutes, flushRoutes } from "./routes";
 import { otlpRoutes } from "./routes/otlp";
 import { viewer } from "./ui/routes";
+
+/** The 1 MiB body limit of POST /log, enforced on the stream (a chunked body too). */
+const ingestBodyLimit = bodyLimit({
+  maxSize: INGEST_LIMITS.maxBodyBytes,
+  onError: () => {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `The body is larger than ${INGEST_LIMITS.maxBodyBytes} bytes; split it into several requests.`,
+    );
+  },
+});
 
 export const app = new Hono<AppEnv>();
 app.route("/", viewer);
@@ -24,7 +38,7 @@ app.use("/debug/*", apiKeyAuth());
 app.use("/v1/*", apiKeyAuth());
 
 app.get("/health", handleHealth);
-app.post("/log", handleIngest);
+app.post("/log", ingestBodyLimit, handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
@@ -37,7 +51,7 @@ app.onError(onError);
 export const bindingApp = new Hono<AppEnv>();
 
 bindingApp.get("/health", handleHealth);
-bindingApp.post("/log", handleIngest);
+bindingApp.post("/log", ingestBodyLimit, handleIngest);
 bindingApp.all("/log", methodNotAllowed(["POST"]));
 bindingApp.notFound((c) =>
   c.json(

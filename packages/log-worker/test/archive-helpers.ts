@@ -1,8 +1,8 @@
 /** Reading the R2 archive back, seeding KV, and wrapping real bindings to count calls or inject faults. */
 import { env } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
-import { toStoredEntries } from "../src/ingest/http";
-import { newLogKey, putBatch } from "../src/store/batches";
+import { storeEntries } from "../src/ingest/core";
+import { batchValue, newLogKey, parseBatch } from "../src/store/batches";
 
 export interface ArchivedObjectContent {
   key: string;
@@ -71,9 +71,9 @@ export async function seedBatches(
             ? options.entry(b, i)
             : { message: `batch ${b} line ${i}`, service: "seed", pad: "x".repeat(200) },
         );
-        const entries = toStoredEntries(raw, key, ms);
-        all[b] = entries;
-        await putBatch(env.log_state, key, entries);
+        await storeEntries(env.log_state, key, raw, ms);
+        // What readers will see: the stored value read back (ids derive from the key).
+        all[b] = parseBatch(key, batchValue(JSON.stringify(raw), ms));
       }),
     );
   }

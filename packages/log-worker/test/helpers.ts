@@ -1,7 +1,7 @@
 /** Shared test helpers: requests against the real worker, and KV/R2 state read back through `env`. */
 import { env, exports } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
-import { LOG_KEY_PREFIX } from "../src/store/batches";
+import { LOG_KEY_PREFIX, parseBatch } from "../src/store/batches";
 
 /** The key the vitest config binds as LOG_API_KEY. */
 export const API_KEY = "test-api-key";
@@ -47,7 +47,8 @@ export async function logKeys(): Promise<string[]> {
 export async function storedEntries(): Promise<StoredLogEntry[]> {
   const out: StoredLogEntry[] = [];
   for (const key of await logKeys()) {
-    out.push(...((await env.log_state.get<StoredLogEntry[]>(key, "json")) ?? []));
+    const text = await env.log_state.get(key, "text");
+    if (text !== null) out.push(...parseBatch(key, text));
   }
   return out;
 }
@@ -70,4 +71,12 @@ export async function resetStorage(): Promise<void> {
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
+}
+
+/** POST on the public fetch handler with the API key (e.g. `/flush`). */
+export function adminPost(path: string, key: string = API_KEY): Promise<Response> {
+  return exports.default.fetch(`https://log-worker.test${path}`, {
+    method: "POST",
+    headers: { "X-API-Key": key },
+  });
 }

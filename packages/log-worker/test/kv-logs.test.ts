@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import type { StoredLogEntry } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
-import { toStoredEntries } from "../src/ingest/http";
-import { newLogKey, putBatch } from "../src/store/batches";
+import { storeEntries } from "../src/ingest/core";
+import { newLogKey } from "../src/store/batches";
 import { kvLogsQuerySchema, listWaitingLogs } from "../src/store/kv-logs";
 import { adminGet, json, postLog, resetStorage, storedEntries } from "./helpers";
 
@@ -43,7 +43,7 @@ async function seedBatches(count: number, entriesFor: (i: number) => Record<stri
         const i = start + j;
         const key = newLogKey(base + i);
         keys[i] = key;
-        await putBatch(env.log_state, key, toStoredEntries(entriesFor(i), key, base + i));
+        await storeEntries(env.log_state, key, entriesFor(i), base + i);
       }),
     );
   }
@@ -242,10 +242,10 @@ describe("GET /debug/kv-logs", () => {
   it("tail does not miss a batch stored in the same millisecond that sorts before the last one", async () => {
     const ms = Date.UTC(2026, 10, 5);
     const late = `log:${ms}:zzzzzzzzzzzzzzzz`;
-    await putBatch(env.log_state, late, toStoredEntries({ message: "sorted last" }, late, ms));
+    await storeEntries(env.log_state, late, { message: "sorted last" }, ms);
     const first = await page("");
     const early = `log:${ms}:aaaaaaaaaaaaaaaa`;
-    await putBatch(env.log_state, early, toStoredEntries({ message: "same ms, sorted first" }, early, ms));
+    await storeEntries(env.log_state, early, { message: "same ms, sorted first" }, ms);
     const next = await page(`?cursor=${first.tail}`);
     expect(next.logs.map((e) => e.message)).toContain("same ms, sorted first");
   });
@@ -253,14 +253,10 @@ describe("GET /debug/kv-logs", () => {
   it("tail does not miss a batch from an isolate whose clock is a second behind", async () => {
     const ms = Date.UTC(2026, 10, 6);
     const seen = `log:${ms}:mmmmmmmmmmmmmmmm`;
-    await putBatch(env.log_state, seen, toStoredEntries({ message: "seen" }, seen, ms));
+    await storeEntries(env.log_state, seen, { message: "seen" }, ms);
     const first = await page("");
     const late = `log:${ms - 1_000}:aaaaaaaaaaaaaaaa`;
-    await putBatch(
-      env.log_state,
-      late,
-      toStoredEntries({ message: "stamped a second earlier" }, late, ms - 1_000),
-    );
+    await storeEntries(env.log_state, late, { message: "stamped a second earlier" }, ms - 1_000);
     const next = await page(`?cursor=${first.tail}`);
     expect(next.logs.map((e) => e.message)).toContain("stamped a second earlier");
   });

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { INGEST_LIMITS } from "@log-service/client/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { inflateLimited } from "../src/otlp/body";
+import { parseBatch } from "../src/store/batches";
 import { wrapBinding } from "./archive-helpers";
 import { adminGet, json, logKeys, resetStorage, storedEntries } from "./helpers";
 import {
@@ -143,7 +144,7 @@ describe("limits", () => {
     const keys = await logKeys();
     expect(keys).toHaveLength(3);
     const sizes = await Promise.all(
-      keys.map(async (k) => ((await env.log_state.get<unknown[]>(k, "json")) ?? []).length),
+      keys.map(async (k) => parseBatch(k, (await env.log_state.get(k, "text")) ?? "[]").length),
     );
     expect(sizes.sort((a, b) => a - b)).toEqual([500, 1000, 1000]);
     const messages = new Set((await storedEntries()).map((e) => e.message));
@@ -265,6 +266,33 @@ describe("storage failures", () => {
     expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect(decodeStatus(new Uint8Array(await res.arrayBuffer())).code).toBe(14);
     expect(await logKeys()).toEqual([]);
+  });
+});
+
+describe("a request split into several batches", () => {
+  it("retried after a storage failure halfway, stores each record once", async () => {
+    const body = encodeProtobuf(otlpRequest(records(2500)));
+    let puts = 0;
+    const secondPutFails = {
+      ...env,
+      log_state: wrapBinding(env.log_state, {
+        put: (real, ...args) =>
+          ++puts === 2
+            ? Promise.reject(new Error("KV PUT failed: 503"))
+            : (real as (...a: unknown[]) => Promise<void>)(...args),
+      }).binding,
+    };
+    const failed = await postOtlp(body, { env: secondPutFails });
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("Retry-After")).not.toBeNull();
+    expect((await logKeys()).length).toBe(2);
+
+    // The exporter retries the same body: the batches that made it are not stored again.
+    const retried = await postOtlp(body);
+    expect(retried.status).toBe(200);
+    const messages = (await storedEntries()).map((e) => e.message);
+    expect(messages).toHaveLength(2500);
+    expect(new Set(messages).size).toBe(2500);
   });
 });
 

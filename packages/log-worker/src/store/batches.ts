@@ -8,7 +8,9 @@
  * The list metadata of each key summarises its batch so readers can skip it
  * without reading the value.
  */
-import { LOG_LEVELS, type LogLevel, levelRank, type StoredLogEntry } from "@log-service/client/schema";
+import { LOG_LEVELS, type LogLevel, MAX_TIMESTAMP_MS, type StoredLogEntry } from "@log-service/client/schema";
+
+const encoder = new TextEncoder();
 
 export const LOG_KEY_PREFIX = "log:";
 
@@ -53,15 +55,55 @@ const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 /** 16 base32 characters: 80 random bits, so two batches in the same millisecond never collide. */
 function randomSuffix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return base32(crypto.getRandomValues(new Uint8Array(16)), 16);
+}
+
+function base32(bytes: Uint8Array, length: number): string {
   let out = "";
-  for (const byte of bytes) out += BASE32[byte & 31];
+  for (let i = 0; i < length; i++) out += BASE32[(bytes[i] ?? 0) & 31];
   return out;
 }
 
 /** A new, unique batch key for a batch received at `receivedAtMs`. */
 export function newLogKey(receivedAtMs: number): string {
   return `${LOG_KEY_PREFIX}${String(receivedAtMs).padStart(13, "0")}:${randomSuffix()}`;
+}
+
+/** What `Idempotency-Key` accepts (DESIGN: 8–128 characters of [A-Za-z0-9_.:-]). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+/** How far back a time at the start of an idempotency key is trusted (a late retry). */
+const EMBEDDED_TIME_MAX_AGE_MS = 7 * 24 * 3600_000;
+/** How far ahead (clock skew between workers). */
+const EMBEDDED_TIME_MAX_SKEW_MS = 5 * 60_000;
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The batch key of an idempotent batch: a function of the idempotency key
+ * alone, so a retry writes the same KV key (KV keeps one copy, the answer names
+ * the same key) without any read first.
+ *
+ * The suffix is a hash of the key and its `scope` (the producer's identity, so
+ * two producers' keys never collide). The time part must not depend on when the
+ * retry arrived: a key that starts with 13 digits of epoch ms (what the client
+ * sends: the time of its first attempt) keeps that time, when plausible; any
+ * other key takes the start of the current UTC day, so a retry is stored once
+ * unless it crosses midnight UTC (then its entries carry the same ids, so the
+ * copy is detectable).
+ */
+export async function idempotentLogKey(
+  idempotencyKey: string,
+  scope: string,
+  nowMs: number,
+): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", encoder.encode(`${scope}\n${idempotencyKey}`)),
+  );
+  const embedded = /^\d{13}/.test(idempotencyKey) ? Number(idempotencyKey.slice(0, 13)) : Number.NaN;
+  const plausible =
+    embedded >= nowMs - EMBEDDED_TIME_MAX_AGE_MS && embedded <= nowMs + EMBEDDED_TIME_MAX_SKEW_MS;
+  const ms = plausible ? embedded : nowMs - (nowMs % DAY_MS);
+  return `${LOG_KEY_PREFIX}${String(ms).padStart(13, "0")}:${base32(digest, 16)}`;
 }
 
 /** The receive time and suffix encoded in a batch key, or null for any other key. */
@@ -75,7 +117,7 @@ export function parseLogKey(key: string): { receivedAtMs: number; suffix: string
  * tells whether a batch can match a filter and how many entries it holds.
  */
 export interface BatchMetadata {
-  /** Format version of the value. */
+  /** Format version of the metadata. */
   v: 1;
   /** Number of entries. */
   n: number;
@@ -90,32 +132,31 @@ export interface BatchMetadata {
   svc?: string[];
 }
 
-const encoder = new TextEncoder();
-
 /** KV's limit on the serialized metadata of one key, in bytes. */
 export const KV_METADATA_MAX_BYTES = 1024;
 
-export function batchMetadata(entries: readonly StoredLogEntry[], bytes: number): BatchMetadata {
-  let hi = 0;
-  let t0 = Number.POSITIVE_INFINITY;
-  let t1 = Number.NEGATIVE_INFINITY;
-  const services = new Set<string>();
-  let unnamed = false;
-  for (const entry of entries) {
-    hi = Math.max(hi, levelRank(entry.level));
-    const t = Date.parse(entry.timestamp);
-    t0 = Math.min(t0, t);
-    t1 = Math.max(t1, t);
-    if (typeof entry.service === "string") services.add(entry.service);
-    else unnamed = true;
-  }
-  const meta: BatchMetadata = { v: 1, n: entries.length, b: bytes, hi, t0, t1 };
-  const svc = [...services];
-  // "" stands for entries without a service, so a service filter can still skip.
-  if (unnamed) svc.push("");
+/** What ingest learned about a batch while validating it. */
+export interface BatchSummary {
+  n: number;
+  hi: number;
+  t0: number;
+  t1: number;
+  /** Distinct services; "" stands for entries without one, so a service filter can still skip. */
+  services: ReadonlySet<string>;
+}
+
+export function batchMetadata(summary: BatchSummary, bytes: number): BatchMetadata {
+  const meta: BatchMetadata = {
+    v: 1,
+    n: summary.n,
+    b: bytes,
+    hi: summary.hi,
+    t0: summary.t0,
+    t1: summary.t1,
+  };
   // Bytes, not characters: a few long or non-ASCII service names can pass the
   // limit, and KV refuses the whole put. Without `svc` readers just read the value.
-  const withServices = { ...meta, svc };
+  const withServices = { ...meta, svc: [...summary.services] };
   return utf8Length(JSON.stringify(withServices)) <= KV_METADATA_MAX_BYTES ? withServices : meta;
 }
 
@@ -133,31 +174,92 @@ export function asBatchMetadata(value: unknown): BatchMetadata | null {
   return m as BatchMetadata;
 }
 
-/** Stores one batch as one KV value. Resolves once KV accepted the write. */
-export async function putBatch(
-  kv: KVNamespace,
-  key: string,
-  entries: readonly StoredLogEntry[],
-): Promise<void> {
-  const value = JSON.stringify(entries);
-  await kv.put(key, value, { metadata: batchMetadata(entries, encoder.encode(value).byteLength) });
+/**
+ * The stored value (format 2): the entries exactly as the producer sent them
+ * (`e`: one object or an array), the receive time (`r`) and the fields the
+ * server sets on every entry (`f`). Ids, `receivedAt` and ISO timestamps are
+ * derived on read (`parseBatch`), so ingest never rebuilds or re-serialises
+ * what it validated. Built by concatenation: `entriesJson` is already JSON.
+ */
+export function batchValue(
+  entriesJson: string,
+  receivedAtMs: number,
+  fields?: Record<string, unknown>,
+): string {
+  const f = fields && Object.keys(fields).length > 0 ? `,"f":${JSON.stringify(fields)}` : "";
+  return `{"v":2,"r":${receivedAtMs}${f},"e":${entriesJson}}`;
 }
 
 /**
- * The entries of a stored value, whatever wrote it. Values this version writes
- * are arrays of complete entries; anything else under `log:` (an older single
- * entry, a hand-written value, bytes that are not JSON) is turned into entries
- * rather than dropped or left to block the archive forever.
+ * Stores one validated batch as one KV value with its list metadata. Resolves
+ * once KV accepted the write. `entriesBytes` is the UTF-8 size of `entriesJson`
+ * when the caller already knows it.
+ */
+export async function putBatch(
+  kv: KVNamespace,
+  key: string,
+  batch: {
+    entriesJson: string;
+    entriesBytes?: number;
+    summary: BatchSummary;
+    receivedAtMs: number;
+    fields?: Record<string, unknown>;
+  },
+): Promise<void> {
+  const value = batchValue(batch.entriesJson, batch.receivedAtMs, batch.fields);
+  const bytes =
+    batch.entriesBytes === undefined
+      ? utf8Length(value)
+      : batch.entriesBytes + utf8Length(value.slice(0, value.length - batch.entriesJson.length));
+  await kv.put(key, value, { metadata: batchMetadata(batch.summary, bytes) });
+}
+
+function isoOr(value: unknown, fallback: string): string {
+  const ms = typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIMESTAMP_MS ? new Date(ms).toISOString() : fallback;
+}
+
+/** One stored entry, normalised: whatever was stored, readers get a well-formed entry. */
+function toStoredEntry(
+  item: unknown,
+  id: string,
+  receivedAt: string,
+  fields: Record<string, unknown> | undefined,
+  keepId: boolean,
+): StoredLogEntry {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    return { id, level: "info", message: JSON.stringify(item) ?? "", timestamp: receivedAt, receivedAt };
+  }
+  const entry = item as Record<string, unknown>;
+  return {
+    ...entry,
+    ...fields,
+    // The server's fields win over any a producer sent under the same names.
+    id: keepId && typeof entry.id === "string" ? entry.id : id,
+    level: LOG_LEVELS.includes(entry.level as LogLevel) ? (entry.level as LogLevel) : "info",
+    message: typeof entry.message === "string" ? entry.message : JSON.stringify(entry.message ?? ""),
+    timestamp: isoOr(entry.timestamp, receivedAt),
+    receivedAt: keepId && typeof entry.receivedAt === "string" ? entry.receivedAt : receivedAt,
+  };
+}
+
+/**
+ * The entries of a stored value, whatever wrote it: format 2 (see `batchValue`),
+ * format 1 (an array of complete entries, written before format 2), or anything
+ * else under `log:` (an older single entry, a hand-written value, bytes that are
+ * not JSON), which is turned into entries rather than dropped or left to block
+ * the archive forever. Ids are `<key time>-<key suffix>-<index>`, so the same
+ * stored batch always reads back with the same ids.
  */
 export function parseBatch(key: string, text: string): StoredLogEntry[] {
   const parsedKey = parseLogKey(key);
-  const receivedAtMs = parsedKey?.receivedAtMs ?? 0;
-  const receivedAt = new Date(receivedAtMs).toISOString();
-  const idPrefix = parsedKey ? `${receivedAtMs}-${parsedKey.suffix}` : key;
+  const keyMs = parsedKey?.receivedAtMs ?? 0;
+  const idPrefix = parsedKey ? `${keyMs}-${parsedKey.suffix}` : key;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
+    const receivedAt = new Date(keyMs).toISOString();
     return [
       {
         id: `${idPrefix}-raw`,
@@ -170,30 +272,19 @@ export function parseBatch(key: string, text: string): StoredLogEntry[] {
       },
     ];
   }
+  const v2 = value as { v?: unknown; r?: unknown; f?: unknown; e?: unknown } | null;
+  if (v2 && v2.v === 2 && typeof v2.r === "number" && "e" in v2) {
+    const receivedAt = isoOr(v2.r, new Date(keyMs).toISOString());
+    const fields =
+      typeof v2.f === "object" && v2.f !== null && !Array.isArray(v2.f)
+        ? (v2.f as Record<string, unknown>)
+        : undefined;
+    const items = Array.isArray(v2.e) ? v2.e : [v2.e];
+    return items.map((item, i) => toStoredEntry(item, `${idPrefix}-${i}`, receivedAt, fields, false));
+  }
+  const receivedAt = new Date(keyMs).toISOString();
   const items = Array.isArray(value) ? value : [value];
-  return items.map((item, i): StoredLogEntry => {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      return {
-        id: `${idPrefix}-${i}`,
-        level: "info",
-        message: JSON.stringify(item),
-        timestamp: receivedAt,
-        receivedAt,
-      };
-    }
-    const entry = item as Record<string, unknown>;
-    const ts =
-      typeof entry.timestamp === "string" || typeof entry.timestamp === "number" ? entry.timestamp : NaN;
-    const tsMs = typeof ts === "number" ? ts : Date.parse(ts);
-    return {
-      ...entry,
-      id: typeof entry.id === "string" ? entry.id : `${idPrefix}-${i}`,
-      level: LOG_LEVELS.includes(entry.level as LogLevel) ? (entry.level as LogLevel) : "info",
-      message: typeof entry.message === "string" ? entry.message : JSON.stringify(entry.message ?? ""),
-      timestamp: Number.isFinite(tsMs) ? new Date(tsMs).toISOString() : receivedAt,
-      receivedAt: typeof entry.receivedAt === "string" ? entry.receivedAt : receivedAt,
-    };
-  });
+  return items.map((item, i) => toStoredEntry(item, `${idPrefix}-${i}`, receivedAt, undefined, true));
 }
 
 /**

@@ -1,0 +1,124 @@
+/**
+ * Validation of a batch, all or nothing, at the cost ingest can afford.
+ *
+ * What a producer sent is stored as it came (see store/batches.ts, value v2):
+ * ids, `receivedAt` and ISO timestamps are derived when the batch is read, so
+ * the hot path only parses and checks; it never rebuilds or re-serialises the
+ * entries. The checks run cheapest first, each naming the offending entry.
+ */
+import { INGEST_LIMITS, levelRank, logEntrySchema } from "@log-service/client/schema";
+import type { z } from "zod";
+import { ApiError } from "../http/errors";
+import type { BatchSummary } from "../store/batches";
+
+/**
+ * Deepest nesting accepted inside an entry. Readers serialise entries again
+ * (archive lines, search answers, the viewer); a value nested thousands of levels
+ * deep would overflow their stacks, so it is refused at the door.
+ */
+export const MAX_ENTRY_DEPTH = 64;
+
+function describeIssue(issue: z.core.$ZodIssue, where: string): string {
+  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+  return `${`${where}${path}`.replace(/^\./, "") || "body"}: ${issue.message}`;
+}
+
+/** True when `value` nests deeper than `depth` more levels. */
+function nestsDeeper(value: unknown, depth: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (depth === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestsDeeper(item, depth - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (nestsDeeper((value as Record<string, unknown>)[key], depth - 1)) return true;
+  }
+  return false;
+}
+
+const encoder = new TextEncoder();
+
+/** Serialized size of one entry, encoding only when its length alone cannot settle it. */
+function entryBytes(item: unknown): number {
+  const json = JSON.stringify(item);
+  // A UTF-16 unit is at most 3 UTF-8 bytes.
+  if (json.length * 3 <= INGEST_LIMITS.maxEntryBytes) return json.length;
+  return encoder.encode(json).byteLength;
+}
+
+/**
+ * Checks a parsed body (one entry or an array of them) against the wire schema
+ * and the limits; throws `ApiError` naming the first offending entry.
+ *
+ * @param bodyBytes bytes of the JSON the entries came from, when known: a body
+ *   no larger than the per-entry limit cannot hold an entry over it.
+ * @param label how errors name an entry: `entries[3]` by default, `line 4` for NDJSON.
+ */
+export function validateEntries(
+  body: unknown,
+  receivedAtMs: number,
+  bodyBytes = Number.POSITIVE_INFINITY,
+  label: (index: number) => string = (i) => `entries[${i}]`,
+): BatchSummary {
+  if (typeof body !== "object" || body === null) {
+    throw new ApiError(400, "invalid_entry", "body: must be a JSON object or an array of objects.");
+  }
+  const isArray = Array.isArray(body);
+  const items: readonly unknown[] = isArray ? body : [body];
+  if (isArray && items.length === 0) {
+    throw new ApiError(400, "empty_batch", "The array holds no entries; send at least one.");
+  }
+  if (items.length > INGEST_LIMITS.maxEntries) {
+    throw new ApiError(
+      413,
+      "too_many_entries",
+      `The batch holds ${items.length} entries; at most ${INGEST_LIMITS.maxEntries} are accepted per request.`,
+    );
+  }
+  const checkSizes = bodyBytes > INGEST_LIMITS.maxEntryBytes;
+  const services = new Set<string>();
+  const summary = {
+    n: items.length,
+    hi: 0,
+    t0: Number.POSITIVE_INFINITY,
+    t1: Number.NEGATIVE_INFINITY,
+    services,
+  };
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const index = isArray ? i : null;
+    const where = index === null ? "" : label(i);
+    if (checkSizes) {
+      const bytes = entryBytes(item);
+      if (bytes > INGEST_LIMITS.maxEntryBytes) {
+        throw new ApiError(
+          413,
+          "entry_too_large",
+          `${where || "The entry"} is ${bytes} bytes serialized; the limit is ${INGEST_LIMITS.maxEntryBytes}.`,
+          { details: { index, bytes } },
+        );
+      }
+    }
+    const parsed = logEntrySchema.safeParse(item);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => describeIssue(issue, where));
+      throw new ApiError(400, "invalid_entry", issues[0] ?? "invalid entry", { details: { index, issues } });
+    }
+    if (nestsDeeper(item, MAX_ENTRY_DEPTH)) {
+      throw new ApiError(
+        400,
+        "invalid_entry",
+        `${where || "entry"}: nests deeper than ${MAX_ENTRY_DEPTH} levels; flatten it.`,
+        { details: { index } },
+      );
+    }
+    const { level, timestamp, service } = parsed.data;
+    summary.hi = Math.max(summary.hi, levelRank(level));
+    const t = timestamp ?? receivedAtMs;
+    if (t < summary.t0) summary.t0 = t;
+    if (t > summary.t1) summary.t1 = t;
+    services.add(service ?? "");
+  }
+  return summary;
+}
