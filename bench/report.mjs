@@ -2,6 +2,7 @@
 
 import { INDEX_BYTES_PER_KEY } from "./phases/cost.mjs";
 import { TARGET_LABELS } from "./phases/ingest.mjs";
+import { OTLP_TARGET_LABELS } from "./phases/otlp.mjs";
 import { PRICE_PER_MILLION } from "./pricing.mjs";
 import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
 
@@ -17,7 +18,8 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   caller?: { rows: import("./phases/caller.mjs").CallerRow[], logged: { requests: number, batches: number } } | { skipped: string },
  *   archive?: { budget: number, rows: import("./phases/archive.mjs").ArchiveRow[] },
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
- *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] } }} phases
+ *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
+ *   otlp?: { rows: import("./phases/otlp.mjs").OtlpRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -322,6 +324,51 @@ function sections(r) {
         ) +
         `\n\nwrangler dev puts a local proxy in front of workerd; the figures above are taken under Miniflare ` +
         `(workerd directly) for that reason.`,
+    );
+  }
+
+  const otlp = r.phases.otlp?.rows ?? [];
+  if (otlp.length) {
+    out.push(
+      `### 7. OTLP ingest (POST /v1/logs) against POST /log with the same entries\n\n` +
+        renderTable(
+          [
+            "entries/req",
+            "conc",
+            "target",
+            "path",
+            "body bytes",
+            "req/s",
+            "entries/s",
+            "p50 ms",
+            "p99 ms",
+            "÷ POST /log",
+          ],
+          otlp.map((x) => {
+            const log = otlp.find(
+              (y) =>
+                y.target === "log-json" &&
+                y.entriesPerRequest === x.entriesPerRequest &&
+                y.concurrency === x.concurrency,
+            );
+            return [
+              x.entriesPerRequest,
+              x.concurrency,
+              OTLP_TARGET_LABELS[x.target],
+              x.path,
+              num(x.bodyBytes),
+              num(x.load.rps),
+              num(x.entriesPerS),
+              ms(x.load.p50Ms),
+              ms(x.load.p99Ms),
+              log ? ratio(x.entriesPerS / log.entriesPerS) : "–",
+            ];
+          }),
+          ["r", "r", "l", "l", "r", "r", "r", "r", "r", "r"],
+        ) +
+        `\n\nOne log-worker; the same ~300-byte entries (bench/entries.mjs) as a JSON array, as OTLP JSON and as ` +
+        `OTLP protobuf (level → severityNumber, message → body, service → resource service.name, the other ` +
+        `fields → attributes). Targets alternate in rounds per cell, as in section 1. Goal: ≥ 0.8× POST /log.`,
     );
   }
   return out;

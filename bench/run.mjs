@@ -21,6 +21,7 @@ import { archivePhase } from "./phases/archive.mjs";
 import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
 import { ingestPhase } from "./phases/ingest.mjs";
+import { otlpPhase } from "./phases/otlp.mjs";
 import { wranglerDevPhase } from "./phases/wrangler-dev.mjs";
 import { installExitHandlers, stillRunning, stopAll } from "./processes.mjs";
 import { renderReport, renderSnippet } from "./report.mjs";
@@ -31,6 +32,7 @@ const PHASES = {
   archive: archivePhase,
   cost: costPhase,
   wranglerDev: wranglerDevPhase,
+  otlp: otlpPhase,
 };
 /** @typedef {keyof typeof PHASES} PhaseName */
 
@@ -53,7 +55,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,otlp] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }

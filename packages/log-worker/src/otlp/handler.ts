@@ -13,7 +13,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { type IngestOptions, ingestEntries } from "../ingest/core";
 import { type OtlpEncoding, otlpEncoding, readOtlpBody } from "./body";
-import { type MappedEntry, mapLogs } from "./map";
+import { type MappedEntry, mapLogs, recordPath } from "./map";
 import { decodeLogsRequest, encodeLogsResponse, encodeStatus } from "./protobuf";
 
 /**
@@ -49,24 +49,42 @@ function grpcCode(status: number): number {
 }
 
 /** Splits entries into the fewest batches within 1,000 entries and the shared-bytes budget. */
-function batches(entries: readonly MappedEntry[]): Record<string, unknown>[][] {
-  const out: Record<string, unknown>[][] = [];
-  let batch: Record<string, unknown>[] = [];
+function batches(entries: readonly MappedEntry[]): MappedEntry[][] {
+  const out: MappedEntry[][] = [];
+  let batch: MappedEntry[] = [];
   let shared = 0;
-  for (const { entry, sharedBytes } of entries) {
+  for (const mapped of entries) {
     if (
       batch.length > 0 &&
-      (batch.length === INGEST_LIMITS.maxEntries || shared + sharedBytes > BATCH_SHARED_BYTES_MAX)
+      (batch.length === INGEST_LIMITS.maxEntries || shared + mapped.sharedBytes > BATCH_SHARED_BYTES_MAX)
     ) {
       out.push(batch);
       batch = [];
       shared = 0;
     }
-    batch.push(entry);
-    shared += sharedBytes;
+    batch.push(mapped);
+    shared += mapped.sharedBytes;
   }
   if (batch.length > 0) out.push(batch);
   return out;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Stores one batch through the ingest core. The batch's JSON is built once
+ * here and handed over as the source text, which the core stores as it is; its
+ * size also tells the core when no entry can be over the per-entry limit (the
+ * mapping already checked each one). Errors name records by their OTLP path.
+ */
+function ingestBatch(env: Env, batch: readonly MappedEntry[], options: IngestOptions) {
+  const entries = batch.map((m) => m.entry);
+  const json = JSON.stringify(entries);
+  return ingestEntries(env, entries, options, {
+    json,
+    bytes: encoder.encode(json).byteLength,
+    label: (index) => recordPath(batch[index]?.at ?? [0, 0, index]),
+  });
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -87,7 +105,7 @@ async function store(
 ): Promise<void> {
   const parts = batches(entries);
   if (parts.length === 1 && parts[0]) {
-    await ingestEntries(env, parts[0], fields ? { fields } : {});
+    await ingestBatch(env, parts[0], fields ? { fields } : {});
     return;
   }
   const digest = (await sha256Hex(body)).slice(0, 40);
@@ -95,7 +113,7 @@ async function store(
     parts.map((part, i) => {
       const options: IngestOptions = { idempotencyKey: `otlp-${digest}-${i}` };
       if (fields) options.fields = fields;
-      return ingestEntries(env, part, options);
+      return ingestBatch(env, part, options);
     }),
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -255,6 +255,13 @@ export interface MappedEntry {
   entry: Record<string, unknown>;
   /** Bytes the resource and scope add (shared objects, counted per entry when stored). */
   sharedBytes: number;
+  /** Where the record was: indexes into resourceLogs, scopeLogs and logRecords. */
+  at: readonly [number, number, number];
+}
+
+/** `resourceLogs[i].scopeLogs[j].logRecords[k]`, how answers name a record. */
+export function recordPath([i, j, k]: readonly [number, number, number]): string {
+  return `resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}]`;
 }
 
 export interface MappedLogs {
@@ -367,10 +374,11 @@ export function mapLogs(request: unknown, receivedAtMs: number): MappedLogs {
       const shared = sharedFields(rl, sl);
       records.forEach((record, k) => {
         try {
-          entries.push({ entry: mapRecord(record, shared, receivedAtMs), sharedBytes: shared.bytes });
+          const entry = mapRecord(record, shared, receivedAtMs);
+          entries.push({ entry, sharedBytes: shared.bytes, at: [i, j, k] });
         } catch (err) {
           if (!(err instanceof RecordRejected)) throw err;
-          rejected.push(`${slPath}.logRecords[${k}]: ${err.message}`);
+          rejected.push(`${recordPath([i, j, k])}: ${err.message}`);
         }
       });
     });
