@@ -2,7 +2,8 @@
  * Reading an OTLP/HTTP request body: its encoding (JSON or protobuf), its
  * compression (none or gzip), and the body limit applied to the decompressed
  * bytes, so a small gzip "bomb" is refused once it inflates past the limit,
- * without inflating the rest.
+ * without inflating the rest. (Hono's bodyLimit, which POST /log uses, counts
+ * the bytes on the wire only, hence this reader.)
  */
 import { ApiError } from "../http/errors";
 
