@@ -22,6 +22,7 @@ import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
 import { ingestPhase } from "./phases/ingest.mjs";
 import { otlpPhase } from "./phases/otlp.mjs";
+import { searchPhase } from "./phases/search.mjs";
 import { wranglerDevPhase } from "./phases/wrangler-dev.mjs";
 import { installExitHandlers, stillRunning, stopAll } from "./processes.mjs";
 import { renderReport, renderSnippet } from "./report.mjs";
@@ -33,6 +34,7 @@ const PHASES = {
   cost: costPhase,
   wranglerDev: wranglerDevPhase,
   otlp: otlpPhase,
+  search: searchPhase,
 };
 /** @typedef {keyof typeof PHASES} PhaseName */
 
@@ -55,7 +57,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,otlp] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,otlp] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }
