@@ -20,7 +20,8 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
  *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
  *   otlp?: { rows: import("./phases/otlp.mjs").OtlpRow[] },
- *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } } }} phases
+ *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } },
+ *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -328,51 +329,6 @@ function sections(r) {
     );
   }
 
-  const otlp = r.phases.otlp?.rows ?? [];
-  if (otlp.length) {
-    out.push(
-      `### 8. OTLP ingest (POST /v1/logs) against POST /log with the same entries\n\n` +
-        renderTable(
-          [
-            "entries/req",
-            "conc",
-            "target",
-            "path",
-            "body bytes",
-            "req/s",
-            "entries/s",
-            "p50 ms",
-            "p99 ms",
-            "÷ POST /log",
-          ],
-          otlp.map((x) => {
-            const log = otlp.find(
-              (y) =>
-                y.target === "log-json" &&
-                y.entriesPerRequest === x.entriesPerRequest &&
-                y.concurrency === x.concurrency,
-            );
-            return [
-              x.entriesPerRequest,
-              x.concurrency,
-              OTLP_TARGET_LABELS[x.target],
-              x.path,
-              num(x.bodyBytes),
-              num(x.load.rps),
-              num(x.entriesPerS),
-              ms(x.load.p50Ms),
-              ms(x.load.p99Ms),
-              log ? ratio(x.entriesPerS / log.entriesPerS) : "–",
-            ];
-          }),
-          ["r", "r", "l", "l", "r", "r", "r", "r", "r", "r"],
-        ) +
-        `\n\nOne log-worker; the same ~300-byte entries (bench/entries.mjs) as a JSON array, as OTLP JSON and as ` +
-        `OTLP protobuf (level → severityNumber, message → body, service → resource service.name, the other ` +
-        `fields → attributes). Targets alternate in rounds per cell, as in section 1. Goal: ≥ 0.8× POST /log.`,
-    );
-  }
-
   const search = r.phases.search;
   if (search) {
     const [lookup, hour, scan] = search.rows;
@@ -418,6 +374,86 @@ function sections(r) {
         `Bytes read: every byte the pages read from KV and R2 (index block tables, Bloom filters, block ranges); ` +
         `bytes in range: the archive objects of the range (their indexes add ` +
         `${lookup ? humanBytes(lookup.indexBytesInRange) : "–"} for the 30 days${hour ? `, ${humanBytes(hour.indexBytesInRange)} for the big day` : ""}).`,
+    );
+  }
+  const alerts = r.phases.alerts;
+  if (alerts) {
+    out.push(
+      `### 8. Alerts: the cost of one tick
+
+` +
+        renderTable(
+          [
+            "setting",
+            "waiting batches",
+            "path",
+            "KV lists",
+            "KV gets (keys)",
+            "R2 ops",
+            "KV ops / 1,000 batches",
+            "webhooks",
+          ],
+          alerts.rows.map((x) => [
+            x.setting,
+            num(x.batches),
+            x.path,
+            x.kvLists,
+            `${x.kvGets} (${num(x.kvKeysRead)})`,
+            x.r2Ops,
+            x.kvOpsPer1000.toFixed(1),
+            x.deliveries,
+          ]),
+          ["l", "r", "l"],
+        ) +
+        `
+
+One drain-cron tick (nothing to archive) with ALERT_WEBHOOK_URL set, every batch received within the ` +
+        `rules' window: the worst case for rules, which list only the key prefixes of their window, decide from ` +
+        `KV list metadata where they can, and read bodies (bulk gets of ≤ 100, at most 20 a tick) only for text.`,
+    );
+  }
+  const otlp = r.phases.otlp?.rows ?? [];
+  if (otlp.length) {
+    out.push(
+      `### 9. OTLP ingest (POST /v1/logs) against POST /log with the same entries\n\n` +
+        renderTable(
+          [
+            "entries/req",
+            "conc",
+            "target",
+            "path",
+            "body bytes",
+            "req/s",
+            "entries/s",
+            "p50 ms",
+            "p99 ms",
+            "÷ POST /log",
+          ],
+          otlp.map((x) => {
+            const log = otlp.find(
+              (y) =>
+                y.target === "log-json" &&
+                y.entriesPerRequest === x.entriesPerRequest &&
+                y.concurrency === x.concurrency,
+            );
+            return [
+              x.entriesPerRequest,
+              x.concurrency,
+              OTLP_TARGET_LABELS[x.target],
+              x.path,
+              num(x.bodyBytes),
+              num(x.load.rps),
+              num(x.entriesPerS),
+              ms(x.load.p50Ms),
+              ms(x.load.p99Ms),
+              log ? ratio(x.entriesPerS / log.entriesPerS) : "–",
+            ];
+          }),
+          ["r", "r", "l", "l", "r", "r", "r", "r", "r", "r"],
+        ) +
+        `\n\nOne log-worker; the same ~300-byte entries (bench/entries.mjs) as a JSON array, as OTLP JSON and as ` +
+        `OTLP protobuf (level → severityNumber, message → body, service → resource service.name, the other ` +
+        `fields → attributes). Targets alternate in rounds per cell, as in section 1. Goal: ≥ 0.8× POST /log.`,
     );
   }
   return out;

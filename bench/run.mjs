@@ -17,6 +17,7 @@ import { ROOT } from "../scripts/lib/wrangler-dev.mjs";
 import { benchSettings, createContext } from "./context.mjs";
 import { describeMachine } from "./machine.mjs";
 import { workerdChildren } from "./miniflare.mjs";
+import { alertsPhase } from "./phases/alerts.mjs";
 import { archivePhase } from "./phases/archive.mjs";
 import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
@@ -35,6 +36,7 @@ const PHASES = {
   wranglerDev: wranglerDevPhase,
   otlp: otlpPhase,
   search: searchPhase,
+  alerts: alertsPhase,
 };
 /** @typedef {keyof typeof PHASES} PhaseName */
 
@@ -57,7 +59,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,otlp] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts,otlp] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }

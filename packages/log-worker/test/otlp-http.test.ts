@@ -8,7 +8,16 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { inflateLimited } from "../src/otlp/body";
 import { parseBatch } from "../src/store/batches";
 import { wrapBinding } from "./archive-helpers";
-import { adminGet, json, logKeys, resetStorage, storedEntries } from "./helpers";
+import {
+  adminGet,
+  INGEST_KEY,
+  INGEST_KEY_NAME,
+  json,
+  logKeys,
+  READ_KEY,
+  resetStorage,
+  storedEntries,
+} from "./helpers";
 import {
   decodeProtobufResponse,
   decodeStatus,
@@ -303,6 +312,15 @@ describe("routing and auth", () => {
     const wrong = await postOtlp(otlpRequest(records(1)), { key: "nope" });
     expect(wrong.status).toBe(401);
     expect(await logKeys()).toEqual([]);
+  });
+
+  it("takes an ingest-scoped key and marks its entries with the key's name; a read key is refused", async () => {
+    const res = await postOtlp(otlpRequest(records(2)), { key: INGEST_KEY });
+    expect(res.status).toBe(200);
+    expect((await storedEntries()).map((e) => e.ingestKey)).toEqual([INGEST_KEY_NAME, INGEST_KEY_NAME]);
+    const read = await postOtlp(otlpRequest(records(1)), { key: READ_KEY });
+    expect(read.status).toBe(403);
+    expect(await storedEntries()).toHaveLength(2);
   });
 
   it("answers 405 with Allow: POST for other methods", async () => {

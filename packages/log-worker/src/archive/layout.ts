@@ -7,6 +7,8 @@
  *   _archive/pending.json                "a drain is due": set by the daily cron, cleared when done
  *   _archive/last-run.json               outcome of the last run, for /debug/stats
  *   _index/dt=YYYY-MM-DD/<name>.json     per object: its blocks and what each holds (object-index.ts)
+ *   _archive/recent.json                 keys archived in the last minutes (KV may still list them)
+ *   _archive/retention.json              "old partitions are left to delete" (retention.ts)
  *
  * Control and index objects live outside `logs/`, so `read_json('logs/dt=*\/*.ndjson.gz')`
  * in DuckDB sees nothing but entries.
@@ -17,6 +19,8 @@ export const LEASE_KEY = `${CONTROL_PREFIX}lease.json`;
 export const JOURNAL_PREFIX = `${CONTROL_PREFIX}journal/`;
 export const PENDING_KEY = `${CONTROL_PREFIX}pending.json`;
 export const LAST_RUN_KEY = `${CONTROL_PREFIX}last-run.json`;
+export const RECENT_KEY = `${CONTROL_PREFIX}recent.json`;
+export const RETENTION_KEY = `${CONTROL_PREFIX}retention.json`;
 /** Index objects, partitioned like the archive so a date's index goes with its partition. */
 export const INDEX_PREFIX = "_index/";
 

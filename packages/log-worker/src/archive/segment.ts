@@ -6,8 +6,8 @@
  *   2. per UTC date of the segment's entries: put the object's index
  *      (`_index/dt=D/<name>.json`), then the gzip NDJSON object itself, so an
  *      object a reader can list always has its index
- *   3. delete the segment's keys from KV
- *   4. delete the journal
+ *   3. delete the segment's keys from KV (renewing the lease as the deletes go)
+ *   4. add the keys to the recently-archived record (recent.ts), then delete the journal
  * Nothing is deleted from KV before every object holding its entries is written.
  * A crash after 1 leaves the journal, and the next run finishes the segment
  * (archive-journal.ts). Object names derive from the segment's keys, so redoing
@@ -23,6 +23,8 @@ import { serializeIndex, summaryMetadata } from "./object-index";
 
 /** R2 puts per archive object: its index, then the object. */
 export const PUTS_PER_OBJECT = 2;
+
+import type { RecentlyArchived } from "./recent";
 
 /** What a journal holds: enough to finish the segment without the run that wrote it. */
 export interface Journal {
@@ -49,6 +51,12 @@ export interface SegmentStores {
   bucket: R2Bucket;
   budget: OpBudget;
   deleteConcurrency: number;
+  /** Renews the run's lease when due (a long delete loop must not outlive it). */
+  renewLease?: () => Promise<void>;
+  /** Keys archived lately, which KV may still list: each commit adds its own. */
+  recent: RecentlyArchived;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 const encoder = new TextEncoder();
@@ -106,13 +114,14 @@ export class Segment {
   }
 
   /**
-   * Operations a commit makes: journal put and delete, two puts per date (index
-   * and object), one delete per key; with `batch`, as if it were added first.
+   * Operations a commit makes: journal put and delete, the recently-archived
+   * record, two puts per date (index and object), one delete per key; with
+   * `batch`, as if it were added first.
    */
   commitCost(batch?: ReadBatch): number {
     let dates = this.#objects.size;
     if (batch) for (const date of batch.dates) if (!this.#objects.has(date)) dates++;
-    return 2 + PUTS_PER_OBJECT * dates + this.keys.length + (batch ? 1 : 0);
+    return 3 + PUTS_PER_OBJECT * dates + this.keys.length + (batch ? 1 : 0);
   }
 
   async add(batch: ReadBatch): Promise<void> {
@@ -168,6 +177,7 @@ export class Segment {
       await putArchiveObject(bucket, object, this.keys.length, segment);
     }
     await deleteKeys(stores, this.keys);
+    await stores.recent.record(bucket, budget, this.keys, stores.now?.() ?? Date.now());
     budget.spend();
     await bucket.delete(journalKey(segment));
     return { keys: this.keys.length, entries: this.entries, objects: journal.objects };
@@ -203,9 +213,14 @@ export async function putArchiveObject(
   });
 }
 
-/** No bulk delete on the binding: one call per key, a bounded number in flight. */
+/**
+ * No bulk delete on the binding: one call per key, a bounded number in flight.
+ * Thousands of deletes can take minutes, so the lease is renewed between them
+ * (a no-op until a third of its life is left).
+ */
 export async function deleteKeys(stores: SegmentStores, keys: readonly string[]): Promise<void> {
-  await forEachLimit(keys, stores.deleteConcurrency, (key) => {
+  await forEachLimit(keys, stores.deleteConcurrency, async (key) => {
+    await stores.renewLease?.();
     stores.budget.spend();
     return stores.kv.delete(key);
   });

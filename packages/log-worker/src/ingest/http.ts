@@ -51,6 +51,14 @@ export async function handleIngest(c: Context<AppEnv>): Promise<Response> {
     }
   }
   const idempotencyKey = c.req.header("Idempotency-Key");
-  const answer = await ingestEntries(c.env, body, { idempotencyKey }, source);
+  // A named ingest key marks what it sent (docs/keys.md); the admin key and the
+  // service binding have no name, so their entries keep their shape.
+  const keyName = c.get("keyName");
+  const answer = await ingestEntries(
+    c.env,
+    body,
+    { idempotencyKey, fields: keyName === undefined ? undefined : { ingestKey: keyName } },
+    source,
+  );
   return c.json(answer, 201);
 }

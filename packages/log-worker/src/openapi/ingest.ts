@@ -18,7 +18,7 @@ export const openapi: OpenApiOperation[] = [
       "Over the service binding (entrypoint LogIngest) no key is needed. " +
       "`Idempotency-Key: <8–128 of [A-Za-z0-9_.:-]>`: a retry with the same key stores nothing new and answers the same `key`. " +
       "`Content-Type: application/x-ndjson`: one entry per line, the same limits; errors name the line.",
-    auth: "apiKey",
+    auth: "ingest",
     requestBody: {
       description: "A log entry, or an array of them; unknown fields are kept",
       schema: z.union([logEntrySchema, z.array(logEntrySchema)]),

@@ -6,6 +6,7 @@
  * disagree.
  */
 import { openapi as health } from "../http/health";
+import { openapi as mcp } from "../mcp/routes";
 import { openapi as debug } from "../routes/debug";
 import { openapi as flush } from "../routes/flush";
 import { openapi as otlp } from "../routes/otlp";
@@ -20,4 +21,5 @@ export const operations: readonly OpenApiOperation[] = [
   ...debug,
   ...search,
   ...otlp,
+  ...mcp,
 ];

@@ -186,8 +186,9 @@ export async function handleOtlpLogs(c: Context<AppEnv>): Promise<Response> {
     const request = encoding === "json" ? parseJson(body) : await decodeProtobuf(body);
     const { entries, rejected } = mapLogs(request, Date.now());
     if (entries.length > 0) {
-      const keyName = (c.var as { keyName?: unknown }).keyName;
-      await store(c.env, entries, body, typeof keyName === "string" ? { ingestKey: keyName } : undefined);
+      // A named ingest key marks what it sent (docs/keys.md), as on POST /log.
+      const keyName = c.get("keyName");
+      await store(c.env, entries, body, keyName === undefined ? undefined : { ingestKey: keyName });
     }
     const partialSuccess =
       rejected.length > 0

@@ -22,7 +22,7 @@ export const openapi: OpenApiOperation[] = [
       `optionally \`Content-Encoding: gzip\`; at most ${INGEST_LIMITS.maxBodyBytes} bytes before and after ` +
       "decompression. Answers in the request's encoding, per the OTLP specification; errors carry a " +
       "`google.rpc.Status` (`code`, `message`), for JSON next to the usual `error`. Mapping: docs/otlp.md.",
-    auth: "apiKey",
+    auth: "ingest",
     requestBody: {
       description: "ExportLogsServiceRequest (OTLP JSON shown; protobuf carries the same messages)",
       schema: z.looseObject({ resourceLogs: z.array(z.looseObject({})).optional() }),

@@ -20,7 +20,7 @@ export const openapi: OpenApiOperation[] = [
       "Deduplicated by `id`, sorted by `timestamp` (ties by `id`). Each request has a bounded scan: a page may " +
       "hold fewer than `limit` entries while `cursor` is not null; following `cursor` until null returns every " +
       "matching entry in the range exactly once, in order. `scanned` says what the request read.",
-    auth: "apiKey",
+    auth: "read",
     query: searchQuerySchema,
     responses: {
       200: { description: "`{ logs, cursor, scanned }`" },
