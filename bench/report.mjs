@@ -2,6 +2,7 @@
 
 import { INDEX_BYTES_PER_KEY } from "./phases/cost.mjs";
 import { TARGET_LABELS } from "./phases/ingest.mjs";
+import { OTLP_TARGET_LABELS } from "./phases/otlp.mjs";
 import { PRICE_PER_MILLION } from "./pricing.mjs";
 import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
 
@@ -18,6 +19,7 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   archive?: { budget: number, rows: import("./phases/archive.mjs").ArchiveRow[] },
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
  *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
+ *   otlp?: { rows: import("./phases/otlp.mjs").OtlpRow[] },
  *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } },
  *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] },
  *   tail?: { rows: import("./phases/tail.mjs").TailRow[] } }} phases
@@ -454,6 +456,50 @@ One drain-cron tick (nothing to archive) with ALERT_WEBHOOK_URL set, every batch
         `\n\nProducer and log-worker in one workerd process under Miniflare (\`tails\`), 4 requests in flight; ` +
         `~100-character lines plus one invocation entry per invocation. Seconds: first request until every entry is ` +
         `stored (list metadata polled every 25 ms). Deliveries and KV writes counted in workerd by the op-counting wrapper.`,
+    );
+  }
+  const otlp = r.phases.otlp?.rows ?? [];
+  if (otlp.length) {
+    out.push(
+      `### 10. OTLP ingest (POST /v1/logs) against POST /log with the same entries\n\n` +
+        renderTable(
+          [
+            "entries/req",
+            "conc",
+            "target",
+            "path",
+            "body bytes",
+            "req/s",
+            "entries/s",
+            "p50 ms",
+            "p99 ms",
+            "÷ POST /log",
+          ],
+          otlp.map((x) => {
+            const log = otlp.find(
+              (y) =>
+                y.target === "log-json" &&
+                y.entriesPerRequest === x.entriesPerRequest &&
+                y.concurrency === x.concurrency,
+            );
+            return [
+              x.entriesPerRequest,
+              x.concurrency,
+              OTLP_TARGET_LABELS[x.target],
+              x.path,
+              num(x.bodyBytes),
+              num(x.load.rps),
+              num(x.entriesPerS),
+              ms(x.load.p50Ms),
+              ms(x.load.p99Ms),
+              log ? ratio(x.entriesPerS / log.entriesPerS) : "–",
+            ];
+          }),
+          ["r", "r", "l", "l", "r", "r", "r", "r", "r", "r"],
+        ) +
+        `\n\nOne log-worker; the same ~300-byte entries (bench/entries.mjs) as a JSON array, as OTLP JSON and as ` +
+        `OTLP protobuf (level → severityNumber, message → body, service → resource service.name, the other ` +
+        `fields → attributes). Targets alternate in rounds per cell, as in section 1. Goal: ≥ 0.8× POST /log.`,
     );
   }
   return out;

@@ -22,6 +22,7 @@ import { archivePhase } from "./phases/archive.mjs";
 import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
 import { ingestPhase } from "./phases/ingest.mjs";
+import { otlpPhase } from "./phases/otlp.mjs";
 import { searchPhase } from "./phases/search.mjs";
 import { tailPhase } from "./phases/tail.mjs";
 import { wranglerDevPhase } from "./phases/wrangler-dev.mjs";
@@ -34,6 +35,7 @@ const PHASES = {
   archive: archivePhase,
   cost: costPhase,
   wranglerDev: wranglerDevPhase,
+  otlp: otlpPhase,
   search: searchPhase,
   alerts: alertsPhase,
   tail: tailPhase,
@@ -59,7 +61,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts,tail] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts,tail,otlp] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }

@@ -15,7 +15,6 @@ const AWAITING_MERGE = new Set([
   "docs/viewer.md",
   "docs/operations.md",
   "docs/tail.md",
-  "docs/otlp.md",
   "docs/keys.md",
   "docs/mcp.md",
   "docs/client.md",

@@ -20,6 +20,7 @@ import { handleIngest } from "./ingest";
 import { mcpRoutes } from "./mcp";
 import { openapiRoutes } from "./openapi";
 import { debugRoutes, flushRoutes } from "./routes";
+import { otlpRoutes } from "./routes/otlp";
 import { searchRoutes } from "./routes/search";
 
 /** The 1 MiB body limit of POST /log, enforced on the stream (a chunked body too). */
@@ -49,6 +50,7 @@ app.post("/log", ingestBodyLimit, handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", otlpRoutes);
 app.route("/", searchRoutes);
 app.route("/", openapiRoutes);
 app.route("/", mcpRoutes);

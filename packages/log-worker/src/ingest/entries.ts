@@ -20,7 +20,15 @@ export const MAX_ENTRY_DEPTH = 64;
 
 function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-  return `${`${where}${path}`.replace(/^\./, "") || "body"}: ${issue.message}`;
+  // `entries[3].message`, but `line 3: message` for a label that is not an index.
+  const field = path.replace(/^\./, "");
+  const at =
+    where === "" || where.endsWith("]")
+      ? `${where}${path}`.replace(/^\./, "")
+      : field
+        ? `${where}: ${field}`
+        : where;
+  return `${at || "body"}: ${issue.message}`;
 }
 
 /** True when `value` nests deeper than `depth` more levels. */

@@ -1,5 +1,6 @@
 /**
- * `POST /log`: read, check and store one batch, all or nothing.
+ * `POST /log`: read, check and store one batch, all or nothing. The body is
+ * JSON (one entry or an array) or NDJSON (one entry per line, ndjson.ts).
  *
  * The body limit is Hono's `bodyLimit` (app.ts), which also cuts off a chunked
  * body at the limit. Checks run cheapest first: content type, UTF-8, JSON, then
@@ -9,18 +10,20 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
-import { ingestEntries } from "./core";
+import { ingestEntries, type SourceText } from "./core";
+import { NDJSON_TYPE, parseNdjson } from "./ndjson";
 
 const JSON_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 
 /** Handler of `POST /log`, shared by the public app and the service-binding entrypoint. */
 export async function handleIngest(c: Context<AppEnv>): Promise<Response> {
   const contentType = c.req.header("Content-Type") ?? "";
-  if (!JSON_TYPE.test(contentType)) {
+  const ndjson = NDJSON_TYPE.test(contentType);
+  if (!ndjson && !JSON_TYPE.test(contentType)) {
     throw new ApiError(
       415,
       "unsupported_media_type",
-      "Send the entries as JSON with Content-Type: application/json.",
+      "Send the entries as JSON with Content-Type: application/json, or one per line with Content-Type: application/x-ndjson.",
     );
   }
   const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -31,14 +34,21 @@ export async function handleIngest(c: Context<AppEnv>): Promise<Response> {
     throw new ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON.");
   }
   let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new ApiError(
-      400,
-      "invalid_json",
-      "The body is not valid JSON; send one entry object or an array of them.",
-    );
+  let source: SourceText = { json: text, bytes: bytes.byteLength };
+  if (ndjson) {
+    const batch = parseNdjson(text);
+    body = batch.entries;
+    source = { json: batch.json, bytes: bytes.byteLength, label: (i) => `line ${batch.lines[i]}` };
+  } else {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ApiError(
+        400,
+        "invalid_json",
+        "The body is not valid JSON; send one entry object or an array of them.",
+      );
+    }
   }
   const idempotencyKey = c.req.header("Idempotency-Key");
   // A named ingest key marks what it sent (docs/keys.md); the admin key and the
@@ -48,7 +58,7 @@ export async function handleIngest(c: Context<AppEnv>): Promise<Response> {
     c.env,
     body,
     { idempotencyKey, fields: keyName === undefined ? undefined : { ingestKey: keyName } },
-    { json: text, bytes: bytes.byteLength },
+    source,
   );
   return c.json(answer, 201);
 }

@@ -9,6 +9,7 @@ import { openapi as health } from "../http/health";
 import { openapi as mcp } from "../mcp/routes";
 import { openapi as debug } from "../routes/debug";
 import { openapi as flush } from "../routes/flush";
+import { openapi as otlp } from "../routes/otlp";
 import { openapi as search } from "../routes/search";
 import { openapi as ingest } from "./ingest";
 import type { OpenApiOperation } from "./operation";
@@ -19,5 +20,6 @@ export const operations: readonly OpenApiOperation[] = [
   ...flush,
   ...debug,
   ...search,
+  ...otlp,
   ...mcp,
 ];
