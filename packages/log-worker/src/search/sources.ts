@@ -24,6 +24,7 @@ import {
   getBatches,
   KV_BULK_GET_MAX,
   LOG_KEY_PREFIX,
+  UNKNOWN_VALUE_BYTES,
 } from "../store/batches";
 import { forEachTextRun, inflateBlocks, type LineFilter, scanLines } from "./lines";
 import type { Scanned, Walk } from "./search";
@@ -189,12 +190,12 @@ export class Sources {
 
   async #readKv(first: Chunk & { kind: "kv" }, next: NextChunks): Promise<Chunk[]> {
     const batch = [first];
-    let bytes = first.bytes ?? 0;
+    let bytes = first.bytes ?? UNKNOWN_VALUE_BYTES;
     for (let c = next.peek(); c?.kind === "kv" && batch.length < KV_BULK_GET_MAX; c = next.peek()) {
-      if (bytes + (c.bytes ?? 0) > BULK_GET_MAX_BYTES) break;
+      if (bytes + (c.bytes ?? UNKNOWN_VALUE_BYTES) > BULK_GET_MAX_BYTES) break;
       next.pop();
       batch.push(c);
-      bytes += c.bytes ?? 0;
+      bytes += c.bytes ?? UNKNOWN_VALUE_BYTES;
     }
     const values = await getBatches(
       this.kv,
