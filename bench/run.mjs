@@ -22,6 +22,7 @@ import { archivePhase } from "./phases/archive.mjs";
 import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
 import { ingestPhase } from "./phases/ingest.mjs";
+import { searchPhase } from "./phases/search.mjs";
 import { wranglerDevPhase } from "./phases/wrangler-dev.mjs";
 import { installExitHandlers, stillRunning, stopAll } from "./processes.mjs";
 import { renderReport, renderSnippet } from "./report.mjs";
@@ -32,6 +33,7 @@ const PHASES = {
   archive: archivePhase,
   cost: costPhase,
   wranglerDev: wranglerDevPhase,
+  search: searchPhase,
   alerts: alertsPhase,
 };
 /** @typedef {keyof typeof PHASES} PhaseName */
@@ -55,7 +57,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,alerts] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }

@@ -17,41 +17,62 @@ if (ensureDevVars()) {
   console.log("Created .dev.vars from .dev.vars.example (local secrets; never commit it).");
 }
 
+// Every worker is stopped on SIGINT/SIGTERM (or when one exits), whatever
+// phase we are in: a worker still starting is stopped through the abort
+// signal, one that is up through its stop(). Each wrangler runs in its own
+// process group, so a terminal's Ctrl-C reaches only this process; the exit
+// waits until every group is empty, so no port stays held.
+const shutdown = new AbortController();
+/** @type {Promise<unknown>[]} */
+const starts = [];
 /** @type {import("./lib/wrangler-dev.mjs").WorkerProcess[]} */
 const running = [];
-let stopping = false;
 const stopAll = async (/** @type {number} */ code) => {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(running.map((w) => w.stop()));
+  if (shutdown.signal.aborted) return;
+  shutdown.abort(new Error("npm run dev is stopping"));
+  await Promise.allSettled([...starts, ...running.map((w) => w.stop())]);
   process.exit(code);
 };
+// A second signal (Ctrl-C reaches both npm and this process, and npm
+// forwards it) changes nothing: the first one's shutdown is under way.
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+process.on("SIGHUP", () => stopAll(0));
+// npm and pnpm run scripts through `sh -c`; the script says `exec` so that the
+// signal they forward reaches this process. Should a parent die without
+// forwarding anything, we are re-parented: stop as well rather than linger.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stopAll(0);
+}, 1_000).unref();
+
+/** Starts one worker, tracked from its spawn so a signal at any point stops it. */
+async function start(/** @type {Parameters<typeof startWorker>[0]} */ options) {
+  const started = startWorker({ ...options, persistTo, echo: true, signal: shutdown.signal });
+  starts.push(started);
+  const worker = await started;
+  running.push(worker);
+}
 
 try {
-  const logWorker = await startWorker({
+  await start({
     name: "log-worker",
     config: "wrangler.logworker.toml",
     port: logPort,
     // --test-scheduled exposes /__scheduled so the cron can be triggered by hand.
     args: ["--test-scheduled", "--inspector-port", env.LOG_WORKER_INSPECTOR_PORT ?? "9229"],
-    persistTo,
-    echo: true,
   });
-  running.push(logWorker);
   if (existsSync(join(ROOT, "wrangler.auth.toml"))) {
-    const authWorker = await startWorker({
+    await start({
       name: "auth-worker",
       config: "wrangler.auth.toml",
       port: authPort,
       args: ["--inspector-port", env.AUTH_WORKER_INSPECTOR_PORT ?? "9230"],
-      persistTo,
-      echo: true,
     });
-    running.push(authWorker);
   }
 } catch (err) {
+  // Interrupted while starting: the signal handler is stopping everything and exits.
+  if (shutdown.signal.aborted) await new Promise(() => {});
   console.error(err instanceof Error ? err.message : err);
   await stopAll(1);
 }
@@ -66,7 +87,7 @@ Ctrl-C stops both.
 
 // If either exits on its own, stop the other and exit with its code.
 const first = await Promise.race(running.map((w) => w.exited.then((code) => ({ w, code }))));
-if (!stopping) {
+if (!shutdown.signal.aborted) {
   console.error(`${first.w.name} exited (code ${first.code}); stopping.`);
   await stopAll(first.code ?? 1);
 }

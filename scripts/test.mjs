@@ -31,7 +31,14 @@ const STEPS = [
         : []),
     ],
   },
-  { name: "lint", what: "Biome lint and format", commands: [[bin("biome"), "ci", "."]] },
+  {
+    name: "lint",
+    what: "Biome lint and format; relative links in the docs",
+    commands: [
+      [bin("biome"), "ci", "."],
+      ["node", join(ROOT, "scripts", "check-links.mjs")],
+    ],
+  },
   {
     name: "unit",
     what: "workerd tests (vitest + @cloudflare/vitest-plugin, real local KV/R2)",

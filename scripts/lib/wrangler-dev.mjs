@@ -38,7 +38,7 @@ export function freePort() {
  * @property {number} pid
  * @property {() => string} output  everything the process printed so far
  * @property {Promise<number | null>} exited  resolves with the exit code
- * @property {() => Promise<void>} stop  SIGTERM, then SIGKILL after 5 s
+ * @property {() => Promise<void>} stop  SIGTERM to its process group, SIGKILL after 5 s; resolves once the group is empty
  */
 
 /**
@@ -53,6 +53,8 @@ export function freePort() {
  * @param {boolean} [options.echo]       copy output to this process's stdout, prefixed
  * @param {string} [options.readyPath]   path polled until it answers (default /health)
  * @param {number} [options.timeoutMs]
+ * @param {AbortSignal} [options.signal]  aborting stops the process, even while it starts; the promise
+ *   then rejects once its whole process group has exited
  * @returns {Promise<WorkerProcess>}
  */
 export async function startWorker(options) {
@@ -66,6 +68,7 @@ export async function startWorker(options) {
     echo = false,
     readyPath = "/health",
     timeoutMs = 90_000,
+    signal,
   } = options;
   const child = spawn(
     WRANGLER,
@@ -106,30 +109,45 @@ export async function startWorker(options) {
     alive = false;
   });
 
+  // wrangler starts workerd (and esbuild) as children in its process group:
+  // stop the whole group, and wait until the group is empty, not only until
+  // wrangler has exited, so no child outlives it holding a port.
+  const pgid = child.pid;
   const stop = async () => {
-    if (!alive || child.pid === undefined) return;
-    // wrangler starts workerd as a child: signal the whole process group.
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {}
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
+    if (pgid === undefined) return;
+    signalGroup(pgid, "SIGTERM");
+    const killAt = Date.now() + 5_000;
+    let killed = false;
+    while (groupAlive(pgid) || alive) {
+      if (!killed && Date.now() >= killAt) {
+        killed = true;
+        signalGroup(pgid, "SIGKILL");
+      }
+      // A member that survives SIGKILL is a zombie no one reaps: it holds no port.
+      if (killed && Date.now() >= killAt + 5_000) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
+  // Interrupted while starting (e.g. Ctrl-C in `npm run dev`): stop the group,
+  // then reject once it has stopped.
+  const aborted = new Promise((_, reject) => {
+    const onAbort = () => stop().then(() => reject(signal?.reason ?? new Error(`${name}: start aborted`)));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) return aborted;
     if (!alive) {
       throw new Error(`${name}: wrangler dev exited before it was ready:\n${output}`);
     }
     try {
       const res = await fetch(url + readyPath, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
+      if (signal?.aborted) return aborted;
       return { name, url, pid: child.pid ?? 0, output: () => output, exited, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 250));
@@ -137,4 +155,21 @@ export async function startWorker(options) {
   }
   await stop();
   throw new Error(`${name}: wrangler dev did not answer on ${url} within ${timeoutMs} ms:\n${output}`);
+}
+
+/** Sends a signal to every process of a group; a group that is gone is not an error. */
+function signalGroup(/** @type {number} */ pgid, /** @type {NodeJS.Signals} */ sig) {
+  try {
+    process.kill(-pgid, sig);
+  } catch {}
+}
+
+/** Whether any process is left in the group (signal 0 checks without sending). */
+function groupAlive(/** @type {number} */ pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -15,11 +15,19 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 
-/** The JSON body of every error response. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+/** The JSON body of every error response (its schema also feeds the OpenAPI document). */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe("Stable snake_case code that scripts can branch on"),
+      message: z.string().describe("What went wrong and what to do"),
+      details: z.unknown().optional().describe("Structured extras, e.g. the index of a bad entry"),
+    }),
+  })
+  .describe("Every error answer: { error: { code, message, details? } }");
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** An error with a public status, code and message; `cause` stays private. */
 export class ApiError extends Error {

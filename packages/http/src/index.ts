@@ -3,5 +3,13 @@
  * auth-worker): one JSON error path and the `/health` answer. Application
  * workers that only log need `@log-service/client`, not this package.
  */
-export { ApiError, type ErrorBody, errorBody, methodNotAllowed, notFound, onError } from "./errors";
+export {
+  ApiError,
+  type ErrorBody,
+  errorBody,
+  errorBodySchema,
+  methodNotAllowed,
+  notFound,
+  onError,
+} from "./errors";
 export { healthResponse } from "./health";

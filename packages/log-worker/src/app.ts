@@ -1,8 +1,10 @@
 /**
  * The HTTP surface of log-worker.
  *
- * `app` serves the public URL: `/health` and the log viewer's static page
- * (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs the API key.
+ * `app` serves the public URL: `/health`, `/openapi.json` and the log viewer's
+ * static page (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs
+ * the API key. Every answer carries Hono's secure headers (nosniff, no framing,
+ * no referrer...); the viewer's own stricter headers are kept.
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
@@ -10,10 +12,13 @@
 import { INGEST_LIMITS } from "@log-service/client/schema";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { ApiError, apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
 import { handleIngest } from "./ingest";
+import { openapiRoutes } from "./openapi";
 import { debugRoutes, flushRoutes } from "./routes";
+import { searchRoutes } from "./routes/search";
 import { viewer } from "./ui/routes";
 
 /** The 1 MiB body limit of POST /log, enforced on the stream (a chunked body too). */
@@ -29,6 +34,16 @@ const ingestBodyLimit = bodyLimit({
 });
 
 export const app = new Hono<AppEnv>();
+// API answers are data, never a page: no framing, and a CSP under which nothing
+// would run if one were opened as a document. overwrite: false keeps what a
+// route sets itself (the viewer's own CSP).
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    xFrameOptions: "DENY",
+    overwrite: false,
+  }),
+);
 app.route("/", viewer);
 
 app.use("/log", apiKeyAuth());
@@ -40,6 +55,8 @@ app.post("/log", ingestBodyLimit, handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", searchRoutes);
+app.route("/", openapiRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -17,6 +17,7 @@ import {
   type CommitResult,
   deleteKeys,
   type Journal,
+  PUTS_PER_OBJECT,
   putArchiveObject,
   readBatch,
   Segment,
@@ -82,8 +83,8 @@ export async function quarantineJournal(stores: SegmentStores, key: string): Pro
 /** Operations one step needs before it can delete anything. */
 export function journalStepCost(journal: Journal): number {
   const reads = bulkGetChunks(journal.sizes.map((bytes) => ({ bytes }))).length;
-  // heads + reads + (worst case) a put per object + the recently-archived record + the journal rewrite or delete
-  return journal.objects.length + reads + journal.objects.length + 2;
+  // heads + reads + (worst case) the puts of every object + the recently-archived record + the journal rewrite or delete
+  return journal.objects.length + reads + PUTS_PER_OBJECT * journal.objects.length + 2;
 }
 
 export interface JournalStep extends CommitResult {
@@ -131,17 +132,9 @@ export async function advanceJournal(
     if (rebuild) {
       for (const object of await rebuild.build(journal.segment)) {
         if (!missing.has(object.key)) continue;
-        budget.spend();
+        budget.spend(PUTS_PER_OBJECT);
         // Create-only: an object that exists already holds exactly these entries.
-        await putArchiveObject(
-          bucket,
-          object.key,
-          object.body,
-          object.lines,
-          journal.keys.length,
-          journal.segment,
-          true,
-        );
+        await putArchiveObject(bucket, object, journal.keys.length, journal.segment, true);
         entries += object.lines;
         rewritten.push(object.key);
       }

@@ -73,6 +73,8 @@ export async function readArchivedObject(bucket: R2Bucket, key: string): Promise
     headers: {
       "Content-Type": "application/x-ndjson; charset=utf-8",
       "X-Archive-Entries": object.customMetadata?.entries ?? "",
+      // R2's tag of the stored object names this answer too (the same bytes, decompressed).
+      ETag: object.httpEtag,
     },
   });
 }

@@ -2,6 +2,7 @@
 import { healthResponse } from "@log-service/http";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import type { OpenApiOperation } from "../openapi/operation";
 
 export function missingConfiguration(env: Partial<Env>): string[] {
   const missing: string[] = [];
@@ -16,3 +17,16 @@ export function missingConfiguration(env: Partial<Env>): string[] {
 export function handleHealth(c: Context<AppEnv>): Response {
   return healthResponse(c, missingConfiguration(c.env), 'See README.md, "Configuration".');
 }
+
+export const openapi: OpenApiOperation[] = [
+  {
+    method: "get",
+    path: "/health",
+    summary: "Is this worker wired up?",
+    auth: "none",
+    responses: {
+      200: { description: "`{ ok: true }`" },
+      503: { description: "`{ ok: false, error, missing }`: each missing binding or secret, by name" },
+    },
+  },
+];

@@ -1,9 +1,10 @@
 /**
  * log-worker's HTTP plumbing: API-key auth (auth.ts), the JSON error path
- * (errors.ts, from @log-service/http), query-string validation (query.ts) and
+ * (errors.ts, from @log-service/http), query-string validation with
+ * @hono/zod-validator (query.ts) and
  * `/health` (health.ts).
  */
 export { apiKeyAuth } from "./auth";
 export { ApiError, methodNotAllowed, notFound, onError } from "./errors";
 export { handleHealth } from "./health";
-export { limitParam, parseQuery } from "./query";
+export { invalidQuery, limitParam, parseQuery, validQuery } from "./query";

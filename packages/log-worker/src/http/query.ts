@@ -1,13 +1,35 @@
-/** Query-string validation shared by the debug routes: one 400 shape for every bad parameter. */
+/**
+ * Query-string validation for every route: `@hono/zod-validator` with one hook,
+ * so every bad parameter answers the same `400 invalid_query` naming each
+ * parameter and what it must be.
+ *
+ * @example
+ * routes.get("/debug/thing", validQuery(thingQuerySchema), (c) => c.json(list(c.req.valid("query"))));
+ */
+import { zValidator } from "@hono/zod-validator";
 import { z } from "zod";
 import { ApiError } from "./errors";
 
+/** The one 400 for a bad query string: each issue as `param: what it must be`. */
+export function invalidQuery(error: z.core.$ZodError): ApiError {
+  const issues = error.issues.map((issue) => `${issue.path.join(".") || "query"}: ${issue.message}`);
+  return new ApiError(400, "invalid_query", issues.join("; "), { details: { issues } });
+}
+
+/** Validates `c.req.query()` with `schema`; the handler reads the result with `c.req.valid("query")`. */
+export function validQuery<S extends z.ZodType>(schema: S) {
+  return zValidator("query", schema, (result) => {
+    if (!result.success) throw invalidQuery(result.error);
+  });
+}
+
+/**
+ * Validates a query record outside a route's middleware chain (e.g. a tool
+ * call that reuses a route's schema); routes use `validQuery`.
+ */
 export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
   const parsed = schema.safeParse(query);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "query"}: ${issue.message}`);
-    throw new ApiError(400, "invalid_query", issues.join("; "), { details: { issues } });
-  }
+  if (!parsed.success) throw invalidQuery(parsed.error);
   return parsed.data;
 }
 

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { ArchiveBusy, ArchiveFailed, archiveLogs } from "../archive/run";
 import type { AppEnv } from "../env";
 import { ApiError, methodNotAllowed } from "../http/errors";
+import type { OpenApiOperation } from "../openapi/operation";
 
 export const flushRoutes = new Hono<AppEnv>();
 
@@ -35,3 +36,20 @@ flushRoutes.post("/flush", async (c) => {
   }
 });
 flushRoutes.all("/flush", methodNotAllowed(["POST"]));
+
+export const openapi: OpenApiOperation[] = [
+  {
+    method: "post",
+    path: "/flush",
+    summary: "Run the archive job now",
+    description:
+      "Archives what was received before the request, within one invocation's operation budget. " +
+      "`remaining: true` means more is left: the drain cron (every 5 minutes) continues it.",
+    auth: "apiKey",
+    responses: {
+      200: { description: "`{ archived, keys, objects, remaining }`" },
+      409: "flush_in_progress: another run holds the lease (Retry-After)",
+      503: "archive_failed: R2 or KV failed; nothing unarchived was deleted, retry",
+    },
+  },
+];
