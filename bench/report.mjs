@@ -374,7 +374,6 @@ function sections(r) {
         `${lookup ? humanBytes(lookup.indexBytesInRange) : "–"} for the 30 days${hour ? `, ${humanBytes(hour.indexBytesInRange)} for the big day` : ""}).`,
     );
   }
-
   const alerts = r.phases.alerts;
   if (alerts) {
     out.push(

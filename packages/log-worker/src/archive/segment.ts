@@ -20,10 +20,11 @@ import { forEachLimit } from "./concurrency";
 import { entryDate, indexKey, journalKey, objectKey, segmentId } from "./layout";
 import { BlockedGzipNdjson, type BuiltObject, type LineFacts } from "./object";
 import { serializeIndex, summaryMetadata } from "./object-index";
-import type { RecentlyArchived } from "./recent";
 
 /** R2 puts per archive object: its index, then the object. */
 export const PUTS_PER_OBJECT = 2;
+
+import type { RecentlyArchived } from "./recent";
 
 /** What a journal holds: enough to finish the segment without the run that wrote it. */
 export interface Journal {
