@@ -96,8 +96,8 @@ export const openapi: OpenApiOperation[] = [
   {
     method: "get",
     path: "/debug/stats",
-    summary: "The last archive run, whether a drain is due, the lease held",
+    summary: "The last archive run, whether a drain is due, the lease held, alerts, refused settings",
     auth: "read",
-    responses: { 200: { description: "`{ lastRun, pending, lease }`" } },
+    responses: { 200: { description: "`{ lastRun, pending, lease, alerts, settingsIssues }`" } },
   },
 ];
