@@ -26,6 +26,16 @@ export function compatibilityDate(config) {
 }
 
 /**
+ * The `compatibility_flags` of a wrangler config (e.g. nodejs_compat, which the archive's node:zlib needs).
+ * @param {string} config  path relative to the repo root
+ * @returns {string[]}
+ */
+export function compatibilityFlags(config) {
+  const match = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(readFileSync(join(ROOT, config), "utf8"));
+  return [...(match?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => /** @type {string} */ (m[1]));
+}
+
+/**
  * The string values of a wrangler config's [vars] table (flat `KEY = "value"` lines).
  * @param {string} config
  * @returns {Record<string, string>}
@@ -77,6 +87,10 @@ export async function bundleConfig(config, outdir) {
 export async function bundleEntry({ name, main, compatibilityDate: date, outdir }) {
   mkdirSync(outdir, { recursive: true });
   const config = join(outdir, "wrangler.toml");
-  writeFileSync(config, `name = "${name}"\nmain = "${join(ROOT, main)}"\ncompatibility_date = "${date}"\n`);
+  // nodejs_compat: bench entries import the product, whose archive uses node:zlib.
+  writeFileSync(
+    config,
+    `name = "${name}"\nmain = "${join(ROOT, main)}"\ncompatibility_date = "${date}"\ncompatibility_flags = ["nodejs_compat"]\n`,
+  );
   return bundleConfig(config, join(outdir, "dist"));
 }

@@ -17,7 +17,9 @@ import { mib, ms, num, ratio, renderTable, usd } from "./table.mjs";
  *   caller?: { rows: import("./phases/caller.mjs").CallerRow[], logged: { requests: number, batches: number } } | { skipped: string },
  *   archive?: { budget: number, rows: import("./phases/archive.mjs").ArchiveRow[] },
  *   cost?: { rows: import("./phases/cost.mjs").CostRow[], opsBudget: number, singleIndexAtMillion: { entriesPerRequest: number, keys: number, finalBytes: number, rewrittenBytes: number, fitsInOneValue: boolean, keysAtValueLimit: number }[] },
- *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] } }} phases
+ *   wranglerDev?: { rows: import("./phases/wrangler-dev.mjs").WranglerDevRow[] },
+ *   search?: { rows: import("./phases/search.mjs").SearchRow[], bare: { entries: number, bytes: number, seconds: number, entriesPerS: number }, settings: { days: number, perDay: number, bigDay: number, entriesPerObject: number } },
+ *   alerts?: { rows: import("./phases/alerts.mjs").AlertsRow[] } }} phases
  * @property {Record<string, string>} errors
  */
 
@@ -322,6 +324,90 @@ function sections(r) {
         ) +
         `\n\nwrangler dev puts a local proxy in front of workerd; the figures above are taken under Miniflare ` +
         `(workerd directly) for that reason.`,
+    );
+  }
+
+  const search = r.phases.search;
+  if (search) {
+    const [lookup, hour, scan] = search.rows;
+    const share = (/** @type {import("./phases/search.mjs").SearchRow} */ x) =>
+      `${((100 * x.bytesRead) / x.bytesInRange).toFixed(2)}%`;
+    out.push(
+      `### 7. Search: what GET /debug/logs reads from the archive\n\n` +
+        renderTable(
+          [
+            "figure",
+            "pages",
+            "found",
+            "bytes read",
+            "bytes in range",
+            "read ÷ range",
+            "goal",
+            "objects skipped / page",
+            "blocks read / skipped",
+            "entries scanned/s",
+          ],
+          search.rows.map((x) => [
+            x.figure,
+            num(x.pages),
+            num(x.found),
+            humanBytes(x.bytesRead),
+            humanBytes(x.bytesInRange),
+            share(x),
+            x === lookup ? "≤ 5%" : x === hour ? "≤ 10%" : "–",
+            `${num(x.objectsSkipped / x.pages, 1)} of ${num(x.objectsInRange)}`,
+            `${num(x.blocksRead)} / ${num(x.blocksSkipped)}`,
+            num(x.entriesPerS),
+          ]),
+          ["l"],
+        ) +
+        (scan
+          ? `\n\nFull-text scan: ${num(scan.entriesPerS)} entries/s through GET /debug/logs (q=, every page, cursor to null) ` +
+            `÷ ${num(search.bare.entriesPerS)} entries/s for a bare gunzip + line split of the same ${num(scan.objectsInRange)} objects ` +
+            `in the same workerd = **${ratio(scan.entriesPerS / search.bare.entriesPerS)}** (goal ≥ 0.7).`
+          : "") +
+        `\n\nArchive written by the product's writer (bench/workers/search-seed.ts): ${search.settings.days} days × ` +
+        `${num(search.settings.perDay)} entries (one object a day), and one day of ${num(search.settings.bigDay)} entries ` +
+        `in objects of ${num(search.settings.entriesPerObject)} consecutive entries; ~300-byte entries, five per request id. ` +
+        `Bytes read: every byte the pages read from KV and R2 (index block tables, Bloom filters, block ranges); ` +
+        `bytes in range: the archive objects of the range (their indexes add ` +
+        `${lookup ? humanBytes(lookup.indexBytesInRange) : "–"} for the 30 days${hour ? `, ${humanBytes(hour.indexBytesInRange)} for the big day` : ""}).`,
+    );
+  }
+  const alerts = r.phases.alerts;
+  if (alerts) {
+    out.push(
+      `### 8. Alerts: the cost of one tick
+
+` +
+        renderTable(
+          [
+            "setting",
+            "waiting batches",
+            "path",
+            "KV lists",
+            "KV gets (keys)",
+            "R2 ops",
+            "KV ops / 1,000 batches",
+            "webhooks",
+          ],
+          alerts.rows.map((x) => [
+            x.setting,
+            num(x.batches),
+            x.path,
+            x.kvLists,
+            `${x.kvGets} (${num(x.kvKeysRead)})`,
+            x.r2Ops,
+            x.kvOpsPer1000.toFixed(1),
+            x.deliveries,
+          ]),
+          ["l", "r", "l"],
+        ) +
+        `
+
+One drain-cron tick (nothing to archive) with ALERT_WEBHOOK_URL set, every batch received within the ` +
+        `rules' window: the worst case for rules, which list only the key prefixes of their window, decide from ` +
+        `KV list metadata where they can, and read bodies (bulk gets of ≤ 100, at most 20 a tick) only for text.`,
     );
   }
   return out;

@@ -17,10 +17,12 @@ import { ROOT } from "../scripts/lib/wrangler-dev.mjs";
 import { benchSettings, createContext } from "./context.mjs";
 import { describeMachine } from "./machine.mjs";
 import { workerdChildren } from "./miniflare.mjs";
+import { alertsPhase } from "./phases/alerts.mjs";
 import { archivePhase } from "./phases/archive.mjs";
 import { callerPhase } from "./phases/caller.mjs";
 import { costPhase } from "./phases/cost.mjs";
 import { ingestPhase } from "./phases/ingest.mjs";
+import { searchPhase } from "./phases/search.mjs";
 import { wranglerDevPhase } from "./phases/wrangler-dev.mjs";
 import { installExitHandlers, stillRunning, stopAll } from "./processes.mjs";
 import { renderReport, renderSnippet } from "./report.mjs";
@@ -31,6 +33,8 @@ const PHASES = {
   archive: archivePhase,
   cost: costPhase,
   wranglerDev: wranglerDevPhase,
+  search: searchPhase,
+  alerts: alertsPhase,
 };
 /** @typedef {keyof typeof PHASES} PhaseName */
 
@@ -53,7 +57,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev] [--state-dir <dir>] [--archive-sizes 10000,100000]",
+    "usage: pnpm bench [-- --quick] [--only ingest,caller,archive,cost,wranglerDev,search,alerts] [--state-dir <dir>] [--archive-sizes 10000,100000]",
   );
   process.exit(0);
 }

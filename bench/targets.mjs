@@ -3,7 +3,7 @@
 // under bench/workers/, and auth-worker wired to log-worker or to a no-op sink.
 import { join } from "node:path";
 import { ROOT } from "../scripts/lib/wrangler-dev.mjs";
-import { compatibilityDate, configVars } from "./bundle.mjs";
+import { compatibilityDate, compatibilityFlags, configVars } from "./bundle.mjs";
 import { startMiniflare } from "./miniflare.mjs";
 
 export const API_KEY = "bench-api-key";
@@ -37,8 +37,39 @@ export function startLogWorker(label, state, script, varOverrides) {
     modules: true,
     scriptPath: script,
     compatibilityDate: compatibilityDate(LOG_CONFIG),
+    compatibilityFlags: compatibilityFlags(LOG_CONFIG),
     resourcePersistencePath: state,
     ...logWorkerBindings(varOverrides),
+  });
+}
+
+/**
+ * log-worker and the search bench's seeding worker (bench/workers/search-seed.ts)
+ * in one workerd process, sharing the R2 bucket: the seeder writes archive
+ * objects with the product's writer, log-worker searches them.
+ * @param {string} state
+ * @param {{ logWorker: string, seed: string }} scripts
+ */
+export function startSearchStack(state, scripts) {
+  const worker = { modules: true, compatibilityDate: compatibilityDate(LOG_CONFIG) };
+  return startMiniflare("search", {
+    resourcePersistencePath: state,
+    workers: [
+      {
+        ...worker,
+        name: "log-worker",
+        scriptPath: scripts.logWorker,
+        compatibilityFlags: compatibilityFlags(LOG_CONFIG),
+        ...logWorkerBindings(),
+      },
+      {
+        ...worker,
+        name: "bench-search-seed",
+        scriptPath: scripts.seed,
+        compatibilityFlags: ["nodejs_compat"],
+        r2Buckets: { log_archive: "logs" },
+      },
+    ],
   });
 }
 
@@ -79,6 +110,7 @@ export function startAuthStack(logging, state, bundles) {
           modules: true,
           scriptPath: bundles.logWorker,
           compatibilityDate: compatibilityDate(LOG_CONFIG),
+          compatibilityFlags: compatibilityFlags(LOG_CONFIG),
           ...logWorkerBindings(),
         }
       : {

@@ -22,7 +22,13 @@ const STEPS = [
     name: "typecheck",
     what: "TypeScript, strict",
     commands: [
-      ...["packages/http", "packages/client", "packages/log-worker", "packages/auth-worker"]
+      ...[
+        "packages/http",
+        "packages/client",
+        "packages/log-worker",
+        "packages/log-worker/ui",
+        "packages/auth-worker",
+      ]
         .filter((p) => existsSync(join(ROOT, p, "tsconfig.json")))
         .map((p) => [bin("tsc"), "-p", p]),
       [bin("tsc"), "-p", "tsconfig.node.json"],

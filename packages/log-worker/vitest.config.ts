@@ -6,9 +6,14 @@ export default defineProject({
     cloudflareTest({
       wrangler: { configPath: "../../wrangler.logworker.toml" },
       miniflare: {
-        // The key is fixed here (it overrides a .dev.vars the plugin may load), and
-        // tests that need "no key configured" override env themselves.
-        bindings: { LOG_API_KEY: "test-api-key" },
+        // The keys are fixed here (they override a .dev.vars the plugin may load), and
+        // tests that need other settings override env themselves.
+        // Scoped keys as in test/helpers.ts (INGEST_KEY, READ_KEY).
+        bindings: {
+          LOG_API_KEY: "test-api-key",
+          LOG_INGEST_KEYS: "test-producer:test-ingest-key-0001",
+          LOG_READ_KEYS: "test-reader:test-read-key-00001",
+        },
       },
     }),
   ],

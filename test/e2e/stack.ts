@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { freePort, ROOT, startWorker, type WorkerProcess } from "../../scripts/lib/wrangler-dev.mjs";
 
 export const TEST_API_KEY = "e2e-api-key";
+/** Scoped keys in the env file: LOG_INGEST_KEYS=e2e-producer:<TEST_INGEST_KEY>, LOG_READ_KEYS=e2e-reader:<TEST_READ_KEY>. */
+export const TEST_INGEST_KEY = "e2e-ingest-key-000001";
+export const TEST_READ_KEY = "e2e-read-key-0000001";
 export const TEST_TOKEN_SECRET = "e2e-token-secret";
 
 export interface Stack {
@@ -19,10 +22,24 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { auth?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  auth?: boolean;
+  /** Extra lines of the env file (as in .dev.vars): settings with a [vars] default. */
+  envVars?: Record<string, string>;
+  /** `--var NAME:value` for log-worker: names the env file cannot carry (secrets not in [vars]). */
+  vars?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "log-service-e2e-"));
   const envFile = join(dir, "secrets.env");
-  writeFileSync(envFile, `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n`);
+  const extra = Object.entries(options.envVars ?? {}).map(([k, v]) => `${k}='${v}'\n`);
+  writeFileSync(
+    envFile,
+    `LOG_API_KEY=${TEST_API_KEY}\nAUTH_TOKEN_SECRET=${TEST_TOKEN_SECRET}\n` +
+      `LOG_INGEST_KEYS=e2e-producer:${TEST_INGEST_KEY}\nLOG_READ_KEYS=e2e-reader:${TEST_READ_KEY}\n${extra.join("")}`,
+  );
+  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const shared = {
     persistTo: join(dir, "state"),
     env: { WRANGLER_REGISTRY_PATH: join(dir, "registry") },
@@ -38,7 +55,14 @@ export async function startStack(options: { auth?: boolean } = {}): Promise<Stac
       name: "log-worker",
       config: "wrangler.logworker.toml",
       port: await freePort(),
-      args: ["--env-file", envFile, "--test-scheduled", "--inspector-port", String(await freePort())],
+      args: [
+        "--env-file",
+        envFile,
+        "--test-scheduled",
+        "--inspector-port",
+        String(await freePort()),
+        ...varArgs,
+      ],
     });
     started.push(logWorker);
     let authWorker: WorkerProcess | undefined;

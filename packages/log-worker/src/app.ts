@@ -1,10 +1,11 @@
 /**
  * The HTTP surface of log-worker.
  *
- * `app` serves the public URL: `/health`, `/openapi.json` and the log viewer's
- * static page (`/`, `/ui/*`, `/favicon.svg`) are public; every other route needs
- * the API key. Every answer carries Hono's secure headers (nosniff, no framing,
- * no referrer...); the viewer's own stricter headers are kept.
+ * `app` serves the public URL: `/health` and `/openapi.json` are public; every
+ * other route needs a key of its scope (http/keys.ts): ingest to send, read to
+ * read, admin for everything. Every answer carries Hono's secure headers.
+ * The log viewer is not here: Workers Static Assets serves it (`[assets]` in
+ * wrangler.logworker.toml, built from packages/log-worker/ui).
  * `bindingApp` serves the `LogIngest` named entrypoint, which only other
  * workers reach through a service binding: it offers ingest alone, without a key,
  * so application workers never hold the admin secret.
@@ -14,11 +15,12 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
-import { ApiError, apiKeyAuth, handleHealth, methodNotAllowed, notFound, onError } from "./http";
+import { ApiError, handleHealth, methodNotAllowed, notFound, onError, requireScope } from "./http";
 import { handleIngest } from "./ingest";
+import { mcpRoutes } from "./mcp";
 import { openapiRoutes } from "./openapi";
 import { debugRoutes, flushRoutes } from "./routes";
-import { viewer } from "./ui/routes";
+import { searchRoutes } from "./routes/search";
 
 /** The 1 MiB body limit of POST /log, enforced on the stream (a chunked body too). */
 const ingestBodyLimit = bodyLimit({
@@ -33,28 +35,23 @@ const ingestBodyLimit = bodyLimit({
 });
 
 export const app = new Hono<AppEnv>();
-// API answers are data, never a page: no framing, and a CSP under which nothing
-// would run if one were opened as a document. overwrite: false keeps what a
-// route sets itself (the viewer's own CSP).
-app.use(
-  secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    xFrameOptions: "DENY",
-    overwrite: false,
-  }),
-);
-app.route("/", viewer);
+// The worker answers JSON only: nothing in a response may run, be framed or be sniffed as another type.
+app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }));
 
-app.use("/log", apiKeyAuth());
-app.use("/flush", apiKeyAuth());
-app.use("/debug/*", apiKeyAuth());
+app.use("/log", requireScope("ingest"));
+app.use("/v1/logs", requireScope("ingest"));
+app.use("/flush", requireScope("admin"));
+app.use("/debug/*", requireScope("read"));
+app.use("/mcp", requireScope("read"));
 
 app.get("/health", handleHealth);
 app.post("/log", ingestBodyLimit, handleIngest);
 app.all("/log", methodNotAllowed(["POST"]));
 app.route("/", flushRoutes);
 app.route("/", debugRoutes);
+app.route("/", searchRoutes);
 app.route("/", openapiRoutes);
+app.route("/", mcpRoutes);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -9,6 +9,7 @@ import type {
   LogEntryInput,
   IngestOptions as RpcIngestOptions,
 } from "@log-service/client/schema";
+import { runAlerts } from "./alerts";
 import { app, bindingApp } from "./app";
 import { runScheduled } from "./archive";
 import { ApiError } from "./http/errors";
@@ -72,6 +73,12 @@ export class LogIngest extends WorkerEntrypoint<Env> {
 export default {
   fetch: app.fetch,
   scheduled(controller, env, ctx) {
-    ctx.waitUntil(runScheduled(env, controller));
+    // Alerts after the archive work, so a slow receiver never delays it; the
+    // drain tick that yields to the midnight cron leaves them to that one.
+    ctx.waitUntil(
+      runScheduled(env, controller).then((outcome) =>
+        !outcome.ran && outcome.reason === "daily_cron" ? null : runAlerts(env),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

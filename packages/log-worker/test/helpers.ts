@@ -5,6 +5,12 @@ import { LOG_KEY_PREFIX, parseBatch } from "../src/store/batches";
 
 /** The key the vitest config binds as LOG_API_KEY. */
 export const API_KEY = "test-api-key";
+/** The vitest config's LOG_INGEST_KEYS holds this key, named INGEST_KEY_NAME. */
+export const INGEST_KEY = "test-ingest-key-0001";
+export const INGEST_KEY_NAME = "test-producer";
+/** The vitest config's LOG_READ_KEYS holds this key, named READ_KEY_NAME. */
+export const READ_KEY = "test-read-key-00001";
+export const READ_KEY_NAME = "test-reader";
 
 export interface PostOptions {
   key?: string | null;

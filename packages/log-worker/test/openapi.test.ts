@@ -8,7 +8,6 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { buildOpenApiDocument, operations } from "../src/openapi";
-import { viewer } from "../src/ui/routes";
 import { adminGet } from "./helpers";
 
 type Document = ReturnType<typeof buildOpenApiDocument>;
@@ -23,13 +22,9 @@ const get = (path: string, init?: RequestInit) =>
 const normalize = (method: string, path: string) =>
   `${method.toUpperCase()} ${path.replace(/\{[^}]+\}|:[^/]+|\*$/g, "{}")}`;
 
-/** The operations an app serves: ALL entries are middleware or 405 answers, the viewer is a static page. */
+/** The operations an app serves: ALL entries are middleware or 405 answers (the viewer is Static Assets). */
 function servedOperations(served: { routes: readonly { method: string; path: string }[] }): string[] {
-  const viewerRoutes = new Set(viewer.routes.map((r) => normalize(r.method, r.path)));
-  const ops = served.routes
-    .filter((r) => r.method !== "ALL")
-    .map((r) => normalize(r.method, r.path))
-    .filter((op) => !viewerRoutes.has(op));
+  const ops = served.routes.filter((r) => r.method !== "ALL").map((r) => normalize(r.method, r.path));
   return [...new Set(ops)].sort();
 }
 

@@ -17,6 +17,7 @@ import {
   type CommitResult,
   deleteKeys,
   type Journal,
+  PUTS_PER_OBJECT,
   putArchiveObject,
   readBatch,
   Segment,
@@ -35,12 +36,18 @@ const journalSchema = z
   })
   .refine((j) => j.keys.length === j.sizes.length, "keys and sizes differ in length");
 
-/** A journal as listed: its R2 key and, once read, its content (null when not a valid journal). */
+/**
+ * A journal's content: "gone" when it no longer exists, null only when it is
+ * not a valid journal (so it may be quarantined). Read errors are thrown.
+ */
 export async function readJournal(bucket: R2Bucket, key: string): Promise<Journal | "gone" | null> {
   const object = await bucket.get(key);
   if (!object) return "gone";
+  // Outside the try: a read that fails (R2 briefly unavailable) says nothing
+  // about the journal, and moving a valid journal aside would archive its keys again.
+  const text = await object.text();
   try {
-    const parsed = journalSchema.safeParse(JSON.parse(await object.text()));
+    const parsed = journalSchema.safeParse(JSON.parse(text));
     return parsed.success ? (parsed.data as Journal) : null;
   } catch {
     return null;
@@ -76,8 +83,8 @@ export async function quarantineJournal(stores: SegmentStores, key: string): Pro
 /** Operations one step needs before it can delete anything. */
 export function journalStepCost(journal: Journal): number {
   const reads = bulkGetChunks(journal.sizes.map((bytes) => ({ bytes }))).length;
-  // heads + reads + (worst case) a put per object + the journal rewrite or delete
-  return journal.objects.length + reads + journal.objects.length + 1;
+  // heads + reads + (worst case) the puts of every object + the recently-archived record + the journal rewrite or delete
+  return journal.objects.length + reads + PUTS_PER_OBJECT * journal.objects.length + 2;
 }
 
 export interface JournalStep extends CommitResult {
@@ -125,29 +132,30 @@ export async function advanceJournal(
     if (rebuild) {
       for (const object of await rebuild.build(journal.segment)) {
         if (!missing.has(object.key)) continue;
-        budget.spend();
+        budget.spend(PUTS_PER_OBJECT);
         // Create-only: an object that exists already holds exactly these entries.
-        await putArchiveObject(
-          bucket,
-          object.key,
-          object.body,
-          object.lines,
-          journal.keys.length,
-          journal.segment,
-          true,
-        );
+        await putArchiveObject(bucket, object, journal.keys.length, journal.segment, true);
         entries += object.lines;
         rewritten.push(object.key);
       }
     }
 
-    const allowed = Math.max(0, Math.min(present.length, deletesAllowed(1)));
+    const allowed = Math.max(0, Math.min(present.length, deletesAllowed(2)));
     const deleting = present.slice(0, allowed);
     await deleteKeys(
       stores,
       deleting.map((d) => d.key),
     );
     const left = present.slice(allowed);
+    // Every key of the journal not left for later is archived (deleted now, or
+    // by the interrupted run): KV may list it for another minute.
+    const kept = new Set(left.map((l) => l.key));
+    await stores.recent.record(
+      bucket,
+      budget,
+      journal.keys.filter((k) => !kept.has(k)),
+      stores.now?.() ?? Date.now(),
+    );
     budget.spend();
     if (left.length === 0) {
       await bucket.delete(journalKey);

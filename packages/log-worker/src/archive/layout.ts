@@ -6,8 +6,11 @@
  *   _archive/journal/<segment>.json      keys of a segment whose KV deletes are not done
  *   _archive/pending.json                "a drain is due": set by the daily cron, cleared when done
  *   _archive/last-run.json               outcome of the last run, for /debug/stats
+ *   _index/dt=YYYY-MM-DD/<name>.json     per object: its blocks and what each holds (object-index.ts)
+ *   _archive/recent.json                 keys archived in the last minutes (KV may still list them)
+ *   _archive/retention.json              "old partitions are left to delete" (retention.ts)
  *
- * Control objects live outside `logs/`, so `read_json('logs/dt=*\/*.ndjson.gz')`
+ * Control and index objects live outside `logs/`, so `read_json('logs/dt=*\/*.ndjson.gz')`
  * in DuckDB sees nothing but entries.
  */
 export const ARCHIVE_PREFIX = "logs/";
@@ -16,6 +19,10 @@ export const LEASE_KEY = `${CONTROL_PREFIX}lease.json`;
 export const JOURNAL_PREFIX = `${CONTROL_PREFIX}journal/`;
 export const PENDING_KEY = `${CONTROL_PREFIX}pending.json`;
 export const LAST_RUN_KEY = `${CONTROL_PREFIX}last-run.json`;
+export const RECENT_KEY = `${CONTROL_PREFIX}recent.json`;
+export const RETENTION_KEY = `${CONTROL_PREFIX}retention.json`;
+/** Index objects, partitioned like the archive so a date's index goes with its partition. */
+export const INDEX_PREFIX = "_index/";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -55,4 +62,15 @@ export function objectKey(date: string, segment: string): string {
 
 export function journalKey(segment: string): string {
   return `${JOURNAL_PREFIX}${segment}.json`;
+}
+
+/** The index object of an archive object: `_index/dt=D/<name>.json` for `logs/dt=D/<name>.ndjson.gz`. */
+export function indexKey(objectKey: string): string {
+  const name = objectKey.startsWith(ARCHIVE_PREFIX) ? objectKey.slice(ARCHIVE_PREFIX.length) : objectKey;
+  return `${INDEX_PREFIX}${name.replace(/\.ndjson\.gz$/, "")}.json`;
+}
+
+/** Every index object of one UTC day (deleted together with `datePrefix(date)`). */
+export function indexDatePrefix(date: string): string {
+  return `${INDEX_PREFIX}dt=${date}/`;
 }

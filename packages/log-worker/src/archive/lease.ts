@@ -106,9 +106,23 @@ export class Lease {
     return nowMs >= this.renewAtMs;
   }
 
-  /** Extends the lease if due. Throws LeaseLost when another run has taken it over. */
-  async renewIfDue(budget: OpCounter, nowMs: number): Promise<void> {
-    if (!this.renewalDue(nowMs)) return;
+  /**
+   * Extends the lease if due. Throws LeaseLost when another run has taken it over.
+   * Callers running in parallel (the delete loop's workers) share one renewal:
+   * two puts conditional on the same etag would make the second look like a lost lease.
+   */
+  renewIfDue(budget: OpCounter, nowMs: number): Promise<void> {
+    if (this.#renewing) return this.#renewing;
+    if (!this.renewalDue(nowMs)) return Promise.resolve();
+    this.#renewing = this.#renew(budget, nowMs).finally(() => {
+      this.#renewing = null;
+    });
+    return this.#renewing;
+  }
+
+  #renewing: Promise<void> | null = null;
+
+  async #renew(budget: OpCounter, nowMs: number): Promise<void> {
     const body = { ...this.body, expiresAt: new Date(nowMs + this.leaseMs).toISOString() };
     budget.spend();
     const renewed = await this.bucket.put(LEASE_KEY, JSON.stringify(body), {

@@ -4,7 +4,8 @@
  * One plain function, `archiveLogs`, serves the daily cron, the drain cron and
  * `POST /flush`. A run:
  *   1. takes the lease (one run at a time; `ArchiveBusy` when held);
- *   2. finishes segments an interrupted run journaled (archive-journal.ts);
+ *   2. loads the keys archived in the last minutes, which KV may still list
+ *      (recent.ts), and finishes segments an interrupted run journaled (journal.ts);
  *   3. walks the `log:` keys received before the cutoff, in pages of 1,000, reading
  *      values with bulk gets of ≤ 100 keys and ≤ 4 MiB, streaming entries into
  *      per-date gzip NDJSON objects, committing a segment whenever the next
@@ -34,6 +35,7 @@ import { type ArchiveConfig, type ArchiveVars, archiveConfig } from "./config";
 import { advanceJournal, journalStepCost, quarantineJournal, readJournal } from "./journal";
 import { JOURNAL_PREFIX } from "./layout";
 import { ArchiveBusy, Lease, LeaseLost } from "./lease";
+import { RecentlyArchived } from "./recent";
 import { type CommitResult, readBatch, Segment, type SegmentStores } from "./segment";
 import {
   type ArchiveTrigger,
@@ -94,8 +96,12 @@ export class ArchiveFailed extends Error {
  * put, once retried), the last-run record, the lease release.
  */
 const CLOSING_OPS = 2 * PENDING_UPDATE_OPS + 2;
-/** One lease renewal may be needed before any step. */
-const RENEWAL_OPS = 1;
+/**
+ * Lease renewals one step may need: one before it, and up to three in a
+ * commit's delete loop (config.ts makes the lease outlast a commit, and it is
+ * renewed when a third of it is left).
+ */
+const RENEWAL_OPS = 4;
 /**
  * Stop starting work after this long: a cron invocation has 15 minutes of wall
  * time, and what is left is picked up by the drain within five minutes.
@@ -127,6 +133,8 @@ class ArchiveRun {
   readonly #stores: SegmentStores;
   readonly #startedMs: number;
   #lease: Lease | null = null;
+  /** Keys of journals this run recovered: KV may still list them. */
+  readonly #recovered = new Set<string>();
 
   constructor(
     private readonly env: ArchiveEnv,
@@ -151,6 +159,9 @@ class ArchiveRun {
       bucket: env.log_archive,
       budget: this.budget,
       deleteConcurrency: config.deleteConcurrency,
+      renewLease: () => this.#renewLease(),
+      recent: new RecentlyArchived(),
+      now: this.now,
     };
   }
 
@@ -194,6 +205,8 @@ class ArchiveRun {
   /** Step 2. Returns true when journals are left for a later invocation. */
   async #recoverJournals(): Promise<boolean> {
     const { bucket } = this.#stores;
+    if (!this.#canStart(1)) return true;
+    await this.#stores.recent.load(bucket, this.budget, this.#startedMs);
     let cursor: string | undefined;
     do {
       if (!this.#canStart(1)) return true;
@@ -209,6 +222,7 @@ class ArchiveRun {
           await quarantineJournal(this.#stores, key);
           continue;
         }
+        for (const k of journal.keys) this.#recovered.add(k);
         // Enough for the step and at least one delete, or leave it for the next invocation.
         if (!this.#canStart(journalStepCost(journal) + 1)) return true;
         await this.#renewLease();
@@ -255,6 +269,8 @@ class ArchiveRun {
             reachedCutoff = true;
             break;
           }
+          // Deleted by a recent run; KV's list (and get) can lag behind a delete by a minute.
+          if (this.#stores.recent.has(listed.name) || this.#recovered.has(listed.name)) continue;
           due.push({ key: listed.name, bytes: asBatchMetadata(listed.metadata)?.b ?? UNKNOWN_VALUE_BYTES });
         }
         for (const chunk of bulkGetChunks(due)) {
@@ -309,7 +325,7 @@ class ArchiveRun {
         const reason = failure !== null ? "last run failed" : "budget of one invocation reached";
         await markDrainDue(bucket, closing.unbounded(), this.options.cutoffMs, reason);
       } else {
-        await clearDrain(bucket, closing.unbounded(), this.options.cutoffMs);
+        await clearDrain(bucket, closing.unbounded(), this.options.cutoffMs, this.#startedMs);
       }
     } catch (err) {
       note("update the drain marker", err);

@@ -3,20 +3,28 @@
  *
  * Commit order is what makes the archive safe:
  *   1. put the journal (`_archive/journal/<segment>.json`: the keys, their sizes, the object names)
- *   2. put one gzip NDJSON object per UTC date of the segment's entries
- *   3. delete the segment's keys from KV
- *   4. delete the journal
+ *   2. per UTC date of the segment's entries: put the object's index
+ *      (`_index/dt=D/<name>.json`), then the gzip NDJSON object itself, so an
+ *      object a reader can list always has its index
+ *   3. delete the segment's keys from KV (renewing the lease as the deletes go)
+ *   4. add the keys to the recently-archived record (recent.ts), then delete the journal
  * Nothing is deleted from KV before every object holding its entries is written.
  * A crash after 1 leaves the journal, and the next run finishes the segment
  * (archive-journal.ts). Object names derive from the segment's keys, so redoing
  * a segment never adds a second copy.
  */
-import type { StoredLogEntry } from "@log-service/client/schema";
+import { LOG_LEVELS, type LogLevel, levelRank, type StoredLogEntry } from "@log-service/client/schema";
 import { parseLogKey } from "../store/batches";
 import type { OpBudget } from "./budget";
 import { forEachLimit } from "./concurrency";
-import { entryDate, journalKey, objectKey, segmentId } from "./layout";
-import { GzipNdjson } from "./object";
+import { entryDate, indexKey, journalKey, objectKey, segmentId } from "./layout";
+import { BlockedGzipNdjson, type BuiltObject, type LineFacts } from "./object";
+import { serializeIndex, summaryMetadata } from "./object-index";
+
+/** R2 puts per archive object: its index, then the object. */
+export const PUTS_PER_OBJECT = 2;
+
+import type { RecentlyArchived } from "./recent";
 
 /** What a journal holds: enough to finish the segment without the run that wrote it. */
 export interface Journal {
@@ -43,6 +51,12 @@ export interface SegmentStores {
   bucket: R2Bucket;
   budget: OpBudget;
   deleteConcurrency: number;
+  /** Renews the run's lease when due (a long delete loop must not outlive it). */
+  renewLease?: () => Promise<void>;
+  /** Keys archived lately, which KV may still list: each commit adds its own. */
+  recent: RecentlyArchived;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 const encoder = new TextEncoder();
@@ -55,7 +69,7 @@ export interface ReadBatch {
   key: string;
   /** Bytes of the stored value. */
   storedBytes: number;
-  lines: readonly { date: string; bytes: Uint8Array }[];
+  lines: readonly { date: string; bytes: Uint8Array; facts: LineFacts }[];
   /** NDJSON bytes of all lines. */
   ndjsonBytes: number;
   /** UTC dates the entries are filed under. */
@@ -71,7 +85,14 @@ export function readBatch(key: string, storedBytes: number, entries: readonly St
     const bytes = encoder.encode(`${JSON.stringify(entry)}\n`);
     ndjsonBytes += bytes.byteLength;
     dates.add(date);
-    return { date, bytes };
+    const t = Date.parse(entry.timestamp);
+    const facts: LineFacts = {
+      t: Number.isFinite(t) ? t : fallbackMs,
+      level: LOG_LEVELS.includes(entry.level) ? levelRank(entry.level as LogLevel) : levelRank("info"),
+      service: typeof entry.service === "string" ? entry.service : undefined,
+      requestId: typeof entry.requestId === "string" ? entry.requestId : undefined,
+    };
+    return { date, bytes, facts };
   });
   return { key, storedBytes, lines, ndjsonBytes, dates };
 }
@@ -79,7 +100,7 @@ export function readBatch(key: string, storedBytes: number, entries: readonly St
 export class Segment {
   readonly keys: string[] = [];
   readonly sizes: number[] = [];
-  readonly #objects = new Map<string, GzipNdjson>();
+  readonly #objects = new Map<string, BlockedGzipNdjson>();
   /** NDJSON bytes across all of the segment's objects, before compression. */
   bytes = 0;
   entries = 0;
@@ -93,23 +114,24 @@ export class Segment {
   }
 
   /**
-   * Operations a commit makes: journal put and delete, one put per date, one
-   * delete per key; with `batch`, as if it were added first.
+   * Operations a commit makes: journal put and delete, the recently-archived
+   * record, two puts per date (index and object), one delete per key; with
+   * `batch`, as if it were added first.
    */
   commitCost(batch?: ReadBatch): number {
     let dates = this.#objects.size;
     if (batch) for (const date of batch.dates) if (!this.#objects.has(date)) dates++;
-    return 2 + dates + this.keys.length + (batch ? 1 : 0);
+    return 3 + PUTS_PER_OBJECT * dates + this.keys.length + (batch ? 1 : 0);
   }
 
   async add(batch: ReadBatch): Promise<void> {
-    for (const { date, bytes } of batch.lines) {
+    for (const { date, bytes, facts } of batch.lines) {
       let object = this.#objects.get(date);
       if (!object) {
-        object = new GzipNdjson();
+        object = new BlockedGzipNdjson();
         this.#objects.set(date, object);
       }
-      await object.addLine(bytes);
+      object.addLine(bytes, facts);
     }
     this.bytes += batch.ndjsonBytes;
     this.entries += batch.lines.length;
@@ -117,18 +139,17 @@ export class Segment {
     this.sizes.push(batch.storedBytes);
   }
 
-  /** Finishes every object: [object key, gzip bytes, lines], by date. */
-  async build(segment: string): Promise<{ key: string; body: Uint8Array; lines: number }[]> {
-    const built = [];
+  /** Finishes every object (key, gzip bytes, lines, index), by date. */
+  async build(segment: string): Promise<BuiltObject[]> {
+    const built: BuiltObject[] = [];
     for (const [date, object] of [...this.#objects].sort(([a], [b]) => a.localeCompare(b))) {
-      built.push({ key: objectKey(date, segment), body: await object.finish(), lines: object.lines });
+      built.push(object.finish(objectKey(date, segment)));
     }
     this.#objects.clear();
     return built;
   }
 
   async abort(): Promise<void> {
-    await Promise.all([...this.#objects.values()].map((o) => o.abort()));
     this.#objects.clear();
   }
 
@@ -152,37 +173,54 @@ export class Segment {
       httpMetadata: { contentType: "application/json" },
     });
     for (const object of built) {
-      budget.spend();
-      await putArchiveObject(bucket, object.key, object.body, object.lines, this.keys.length, segment);
+      budget.spend(PUTS_PER_OBJECT);
+      await putArchiveObject(bucket, object, this.keys.length, segment);
     }
     await deleteKeys(stores, this.keys);
+    await stores.recent.record(bucket, budget, this.keys, stores.now?.() ?? Date.now());
     budget.spend();
     await bucket.delete(journalKey(segment));
     return { keys: this.keys.length, entries: this.entries, objects: journal.objects };
   }
 }
 
-export function putArchiveObject(
+/**
+ * Puts an object's index, then the object (PUTS_PER_OBJECT calls). The index is
+ * rewritten unconditionally: the same segment always builds the same bytes.
+ */
+export async function putArchiveObject(
   bucket: R2Bucket,
-  key: string,
-  body: Uint8Array,
-  lines: number,
+  object: BuiltObject,
   batches: number,
   segment: string,
   onlyIfAbsent = false,
 ): Promise<R2Object | null> {
-  return bucket.put(key, body, {
+  const index = serializeIndex(object.index);
+  await bucket.put(indexKey(object.key), index.text, {
+    httpMetadata: { contentType: "application/x-ndjson" },
+  });
+  return bucket.put(object.key, object.body, {
     // Not Content-Encoding: gzip, so that HTTP clients (DuckDB httpfs, browsers) do not
     // decompress it behind the .gz extension's back.
     httpMetadata: { contentType: "application/gzip" },
-    customMetadata: { entries: String(lines), batches: String(batches), segment },
+    customMetadata: {
+      entries: String(object.lines),
+      batches: String(batches),
+      segment,
+      ...summaryMetadata(object.index, index.headBytes),
+    },
     ...(onlyIfAbsent ? { onlyIf: { etagDoesNotMatch: "*" } } : {}),
   });
 }
 
-/** No bulk delete on the binding: one call per key, a bounded number in flight. */
+/**
+ * No bulk delete on the binding: one call per key, a bounded number in flight.
+ * Thousands of deletes can take minutes, so the lease is renewed between them
+ * (a no-op until a third of its life is left).
+ */
 export async function deleteKeys(stores: SegmentStores, keys: readonly string[]): Promise<void> {
-  await forEachLimit(keys, stores.deleteConcurrency, (key) => {
+  await forEachLimit(keys, stores.deleteConcurrency, async (key) => {
+    await stores.renewLease?.();
     stores.budget.spend();
     return stores.kv.delete(key);
   });

@@ -105,10 +105,27 @@ export function markDrainDue(
   }));
 }
 
-/** Clears the marker if this run covered its cutoff (a later cutoff set meanwhile stays due). */
-export function clearDrain(bucket: R2Bucket, budget: OpCounter, coveredCutoffMs: number): Promise<void> {
+/**
+ * KV `list()` can show a new key up to ~60 s late, so a walk that starts right
+ * after a cutoff (the midnight cron) can miss batches received just before it.
+ * Only a run that started this long after the marker's cutoff clears it.
+ */
+export const LIST_LAG_MS = 90_000;
+
+/**
+ * Clears the marker if this run walked everything before its cutoff and
+ * started late enough to have seen every key received before it; otherwise
+ * the marker stays due (a later cutoff set meanwhile, or the midnight gap)
+ * and the drain cron walks the range again.
+ */
+export function clearDrain(
+  bucket: R2Bucket,
+  budget: OpCounter,
+  coveredCutoffMs: number,
+  runStartedMs: number,
+): Promise<void> {
   return updatePending(bucket, budget, (current) =>
-    current && current.cutoffMs <= coveredCutoffMs
+    current && current.cutoffMs <= coveredCutoffMs && runStartedMs >= current.cutoffMs + LIST_LAG_MS
       ? { ...current, due: false, reason: "done", updatedAt: new Date().toISOString() }
       : null,
   );

@@ -1,47 +1,84 @@
 /**
- * API-key protection for every route except ingest over the service binding.
- * Fails closed: without a configured `LOG_API_KEY` nothing protected is served.
+ * Scoped-key protection of every route on the public URL but `/health` and the
+ * viewer's static page (ingest over the service binding needs no key).
+ * Fails closed: a route that no configured key can open, or whose settings are
+ * malformed, answers 500 `not_configured` to everyone.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "./errors";
+import { findKey, keyStoreFor, SCOPE_SETTING, type Scope } from "./keys";
 
-const encoder = new TextEncoder();
+const CHALLENGE = { "WWW-Authenticate": 'ApiKey header="X-API-Key", Bearer' };
 
-/**
- * Compares two strings in constant time. Both sides are hashed first, so the
- * comparison neither stops at the first difference nor leaks the key's length.
- */
-export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {
-  const [da, db] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
-  ]);
-  return crypto.subtle.timingSafeEqual(da, db);
+/** The scopes whose keys open a route of `scope`: its own, and admin. */
+function scopesOpening(scope: Scope): Scope[] {
+  return scope === "admin" ? ["admin"] : [scope, "admin"];
 }
 
-/** Requires `X-API-Key` to equal the `LOG_API_KEY` secret. */
-export function apiKeyAuth(): MiddlewareHandler<AppEnv> {
-  return async function apiKeyAuth(c, next) {
-    const expected = c.env.LOG_API_KEY;
-    if (typeof expected !== "string" || expected.length === 0) {
+/** The key from `X-API-Key` (scripts, the viewer) or `Authorization: Bearer` (MCP clients). */
+function presentedKey(headers: { header(name: string): string | undefined }): string | undefined {
+  const apiKey = headers.header("X-API-Key");
+  if (apiKey) return apiKey;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.header("Authorization") ?? "");
+  return match?.[1];
+}
+
+/**
+ * Requires a key of `scope` (or the admin key, which holds every scope), and
+ * sets `keyName` and `keyScope` for the handlers.
+ *
+ * @example
+ * app.use("/log", requireScope("ingest"));
+ * app.use("/debug/*", requireScope("read"));
+ */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  const scopes = scopesOpening(scope);
+  const opening = scopes.map((s) => SCOPE_SETTING[s]).join(" or ");
+  return async function requireScope(c, next) {
+    const store = await keyStoreFor(c.env);
+    for (const s of scopes) {
+      const setting = SCOPE_SETTING[s];
+      const problem = store.problems[setting];
+      if (problem) {
+        throw new ApiError(
+          500,
+          "not_configured",
+          `${setting} is malformed (${problem}); it holds comma-separated name:secret pairs, see docs/keys.md.`,
+        );
+      }
+    }
+    if (scopes.every((s) => store.counts[s] === 0)) {
       throw new ApiError(
         500,
         "not_configured",
-        "LOG_API_KEY is not set: add it to .dev.vars locally, or run `wrangler secret put LOG_API_KEY -c wrangler.logworker.toml`.",
+        `No key can open this route: set ${opening} (in .dev.vars locally, or \`wrangler secret put <NAME> -c wrangler.logworker.toml\`); see docs/keys.md.`,
       );
     }
-    const given = c.req.header("X-API-Key");
-    if (!given) {
-      throw new ApiError(401, "missing_api_key", "Send the API key in the X-API-Key header.", {
-        headers: { "WWW-Authenticate": 'ApiKey header="X-API-Key"' },
+    const presented = presentedKey(c.req);
+    if (!presented) {
+      throw new ApiError(
+        401,
+        "missing_api_key",
+        "Send a key in the X-API-Key header (or Authorization: Bearer <key>).",
+        { headers: CHALLENGE },
+      );
+    }
+    const key = await findKey(store, presented);
+    if (!key) {
+      throw new ApiError(401, "invalid_api_key", "This key is not one of the configured keys.", {
+        headers: CHALLENGE,
       });
     }
-    if (!(await timingSafeEqualStrings(given, expected))) {
-      throw new ApiError(401, "invalid_api_key", "The X-API-Key header does not match LOG_API_KEY.", {
-        headers: { "WWW-Authenticate": 'ApiKey header="X-API-Key"' },
-      });
+    if (key.scope !== scope && key.scope !== "admin") {
+      throw new ApiError(
+        403,
+        "forbidden",
+        `This key has the "${key.scope}" scope; ${c.req.method} ${c.req.path} needs the "${scope}" scope (a key from ${opening}).`,
+      );
     }
+    c.set("keyName", key.name);
+    c.set("keyScope", key.scope);
     await next();
   };
 }

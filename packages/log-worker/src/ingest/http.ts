@@ -41,10 +41,13 @@ export async function handleIngest(c: Context<AppEnv>): Promise<Response> {
     );
   }
   const idempotencyKey = c.req.header("Idempotency-Key");
+  // A named ingest key marks what it sent (docs/keys.md); the admin key and the
+  // service binding have no name, so their entries keep their shape.
+  const keyName = c.get("keyName");
   const answer = await ingestEntries(
     c.env,
     body,
-    { idempotencyKey },
+    { idempotencyKey, fields: keyName === undefined ? undefined : { ingestKey: keyName } },
     { json: text, bytes: bytes.byteLength },
   );
   return c.json(answer, 201);

@@ -27,8 +27,9 @@ function parameters(schema: z.ZodObject, where: "query" | "path") {
 
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
 const AUTH_ERRORS: Record<number, string> = {
-  401: "missing_api_key, invalid_api_key: send the key in X-API-Key",
-  500: "not_configured: LOG_API_KEY is not set, so the route fails closed",
+  401: "missing_api_key, invalid_api_key: send a known key in X-API-Key",
+  403: "forbidden: the key is valid but not of the scope this route needs",
+  500: "not_configured: no key of this scope is set, so the route fails closed",
 };
 
 function response(status: number, entry: OpenApiResponse | string) {
@@ -47,11 +48,13 @@ function response(status: number, entry: OpenApiResponse | string) {
 }
 
 function operationObject(op: OpenApiOperation) {
-  const responses = op.auth === "apiKey" ? { ...AUTH_ERRORS, ...op.responses } : op.responses;
+  const keyed = op.auth !== "none";
+  const responses = keyed ? { ...AUTH_ERRORS, ...op.responses } : op.responses;
   return {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    security: op.auth === "apiKey" ? [{ apiKey: [] }] : [],
+    security: keyed ? [{ apiKey: [] }] : [],
+    ...(keyed ? { "x-scope": op.auth } : {}),
     parameters: [
       ...(op.pathParams ? parameters(op.pathParams, "path") : []),
       ...(op.query ? parameters(op.query, "query") : []),

@@ -17,7 +17,7 @@ export const openapi: OpenApiOperation[] = [
       `${INGEST_LIMITS.maxBodyBytes} bytes of body. A refused request stores nothing. ` +
       "Over the service binding (entrypoint LogIngest) no key is needed. " +
       "`Idempotency-Key: <8–128 of [A-Za-z0-9_.:-]>`: a retry with the same key stores nothing new and answers the same `key`.",
-    auth: "apiKey",
+    auth: "ingest",
     requestBody: {
       description: "A log entry, or an array of them; unknown fields are kept",
       schema: z.union([logEntrySchema, z.array(logEntrySchema)]),

@@ -20,8 +20,12 @@ export interface OpenApiOperation {
   path: `/${string}`;
   summary: string;
   description?: string;
-  /** `apiKey`: the `X-API-Key` header (401 and 500 `not_configured` are added); `none`: public. */
-  auth: "apiKey" | "none";
+  /**
+   * The key scope the route needs (http/keys.ts): a key of that scope or the
+   * admin key, in `X-API-Key` (401, 403 and 500 `not_configured` are added);
+   * `none`: public.
+   */
+  auth: "ingest" | "read" | "admin" | "none";
   /** The query schema the route validates with (`validQuery(schema)`). */
   query?: z.ZodObject;
   /** Path parameters, named as in `path`. */

@@ -6,9 +6,18 @@
  * disagree.
  */
 import { openapi as health } from "../http/health";
+import { openapi as mcp } from "../mcp/routes";
 import { openapi as debug } from "../routes/debug";
 import { openapi as flush } from "../routes/flush";
+import { openapi as search } from "../routes/search";
 import { openapi as ingest } from "./ingest";
 import type { OpenApiOperation } from "./operation";
 
-export const operations: readonly OpenApiOperation[] = [...health, ...ingest, ...flush, ...debug];
+export const operations: readonly OpenApiOperation[] = [
+  ...health,
+  ...ingest,
+  ...flush,
+  ...debug,
+  ...search,
+  ...mcp,
+];

@@ -2,6 +2,8 @@
 import { Hono } from "hono";
 import { etag } from "hono/etag";
 import { z } from "zod";
+import { alertStatus } from "../alerts";
+import { checkArchiveConfig } from "../archive/config";
 import { readLease } from "../archive/lease";
 import { listArchive, r2LogsQuerySchema, readArchivedObject } from "../archive/read";
 import { readLastRun, readPending } from "../archive/state";
@@ -36,12 +38,15 @@ debugRoutes.get("/debug/r2-logs/*", etag(), (c) => {
 });
 
 debugRoutes.get("/debug/stats", async (c) => {
-  const [lastRun, pending, lease] = await Promise.all([
+  const [lastRun, pending, lease, alerts] = await Promise.all([
     readLastRun(c.env.log_archive),
     readPending(c.env.log_archive),
     readLease(c.env.log_archive),
+    alertStatus(c.env),
   ]);
-  return c.json({ lastRun, pending, lease });
+  // Settings that were refused (and what is used instead): a bad value never breaks the cron.
+  const settingsIssues = [...checkArchiveConfig(c.env).issues, ...alerts.issues];
+  return c.json({ lastRun, pending, lease, alerts, settingsIssues });
 });
 
 export const openapi: OpenApiOperation[] = [
@@ -52,7 +57,7 @@ export const openapi: OpenApiOperation[] = [
     description:
       "A page may hold fewer than `limit` entries while `cursor` is not null: follow `cursor` until it is null. " +
       "`tail` is never null: polling it later returns what arrived since (dedupe by `id`).",
-    auth: "apiKey",
+    auth: "read",
     query: kvLogsQuerySchema,
     responses: {
       200: { description: "`{ logs, cursor, tail }`" },
@@ -63,7 +68,7 @@ export const openapi: OpenApiOperation[] = [
     method: "get",
     path: "/debug/r2-logs",
     summary: "Archived objects, oldest date first",
-    auth: "apiKey",
+    auth: "read",
     query: r2LogsQuerySchema,
     responses: {
       200: { description: "`{ objects: [{ key, size, uploaded, entries }], cursor }`" },
@@ -75,7 +80,7 @@ export const openapi: OpenApiOperation[] = [
     path: "/debug/r2-logs/{key}",
     summary: "One archived object's entries as NDJSON, decompressed",
     description: "Answers 304 to If-None-Match with the object's ETag.",
-    auth: "apiKey",
+    auth: "read",
     pathParams: z.object({
       key: z
         .string()
@@ -92,7 +97,7 @@ export const openapi: OpenApiOperation[] = [
     method: "get",
     path: "/debug/stats",
     summary: "The last archive run, whether a drain is due, the lease held",
-    auth: "apiKey",
+    auth: "read",
     responses: { 200: { description: "`{ lastRun, pending, lease }`" } },
   },
 ];

@@ -45,7 +45,7 @@ export const openapi: OpenApiOperation[] = [
     description:
       "Archives what was received before the request, within one invocation's operation budget. " +
       "`remaining: true` means more is left: the drain cron (every 5 minutes) continues it.",
-    auth: "apiKey",
+    auth: "admin",
     responses: {
       200: { description: "`{ archived, keys, objects, remaining }`" },
       409: "flush_in_progress: another run holds the lease (Retry-After)",
