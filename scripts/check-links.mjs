@@ -5,21 +5,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ROOT } from "./lib/wrangler-dev.mjs";
 
-/**
- * Documents that other branches add (each branch writes its own `docs/<topic>.md`);
- * README.md links to them already. A link to one of these may dangle until its
- * branch is merged; delete each name once its file exists.
- */
-const AWAITING_MERGE = new Set([
-  "docs/search.md",
-  "docs/viewer.md",
-  "docs/operations.md",
-  "docs/tail.md",
-  "docs/keys.md",
-  "docs/mcp.md",
-  "docs/client.md",
-]);
-
 const markdownFiles = [
   "README.md",
   "bench/README.md",
@@ -50,7 +35,6 @@ const anchorsOf = (/** @type {string} */ file) =>
   );
 
 const problems = [];
-const pending = new Set();
 for (const file of markdownFiles) {
   // Links in code blocks and inline code are examples, not links.
   const text = readFileSync(join(ROOT, file), "utf8")
@@ -64,8 +48,7 @@ for (const file of markdownFiles) {
     if (inRepo.startsWith("..")) {
       problems.push(`${file}: ${target} points outside the repository`);
     } else if (!existsSync(absolute)) {
-      if (AWAITING_MERGE.has(inRepo)) pending.add(inRepo);
-      else problems.push(`${file}: ${target} does not exist`);
+      problems.push(`${file}: ${target} does not exist`);
     } else if (fragment && statSync(absolute).isFile() && absolute.endsWith(".md")) {
       if (!anchorsOf(absolute).has(fragment))
         problems.push(`${file}: ${target} names no heading of ${inRepo}`);
@@ -73,14 +56,6 @@ for (const file of markdownFiles) {
   }
 }
 
-for (const name of AWAITING_MERGE) {
-  if (existsSync(join(ROOT, name))) {
-    console.log(`check-links: ${name} exists now; remove it from AWAITING_MERGE in scripts/check-links.mjs.`);
-  }
-}
-if (pending.size > 0) {
-  console.log(`check-links: not yet merged, linked anyway: ${[...pending].join(", ")}`);
-}
 if (problems.length > 0) {
   console.error(`Broken links:\n  ${problems.join("\n  ")}`);
   process.exit(1);

@@ -15,7 +15,7 @@ const dryRunDir = mkdtempSync(join(tmpdir(), "log-service-dry-run-"));
 const STEPS = [
   {
     name: "types",
-    what: "worker-configuration.d.ts matches each wrangler config",
+    what: "generated types (each worker's Env, the shared runtime types) match the wrangler configs",
     commands: [["node", join(ROOT, "scripts", "types.mjs"), "--check"]],
   },
   {

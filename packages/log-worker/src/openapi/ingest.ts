@@ -25,7 +25,7 @@ export const openapi: OpenApiOperation[] = [
     },
     responses: {
       201: { description: "`{ accepted, key }` once KV accepted the write" },
-      400: "invalid_json, empty_batch, invalid_entry (names the field and index)",
+      400: "invalid_json, empty_batch, invalid_entry (names the field and index), invalid_idempotency_key",
       413: "payload_too_large, too_many_entries, entry_too_large",
       415: "unsupported_media_type: send Content-Type: application/json or application/x-ndjson",
       503: "storage_unavailable: the KV write failed; retry",
