@@ -42,8 +42,14 @@ export const openapi: OpenApiOperation[] = [
     summary: "Is this worker wired up?",
     auth: "none",
     responses: {
-      200: { description: "`{ ok: true }`" },
-      503: { description: "`{ ok: false, error, missing }`: each missing binding or secret, by name" },
+      200: {
+        description:
+          "`{ ok: true, scopes }`: per scope (ingest, read, admin), its setting and how many keys it holds",
+      },
+      503: {
+        description:
+          "`{ ok: false, error, missing, scopes }`: each missing binding or secret, or malformed key setting, by name",
+      },
     },
   },
 ];
