@@ -55,6 +55,21 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
+/**
+ * Errors whose message can quote the input they failed on: V8's JSON.parse
+ * SyntaxError echoes the bytes around the bad token (a password, say), and a
+ * ZodError's issues can quote values. Their message is withheld from logs.
+ */
+const INPUT_QUOTING_ERRORS = new Set(["SyntaxError", "ZodError", "$ZodError"]);
+
+/** What the log line says about an unhandled error: never text taken from a request body. */
+function describeError(err: Error): { name: string; message: string; stack?: string } {
+  if (!INPUT_QUOTING_ERRORS.has(err.name)) return { name: err.name, message: err.message, stack: err.stack };
+  // The stack's first line repeats the message; keep only the frames.
+  const frames = err.stack?.split("\n").filter((line) => line.trimStart().startsWith("at "));
+  return { name: err.name, message: "(withheld: it can quote the input)", stack: frames?.join("\n") };
+}
+
 /** `app.onError(onError)`: ApiError → its JSON; anything else → logged, generic 500. */
 export const onError: ErrorHandler = (err, c) => {
   if (err instanceof ApiError) {
@@ -67,7 +82,7 @@ export const onError: ErrorHandler = (err, c) => {
         message: "unhandled error",
         method: c.req.method,
         path: c.req.path,
-        err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+        err: err instanceof Error ? describeError(err) : typeof err,
       }),
     );
   } catch {
