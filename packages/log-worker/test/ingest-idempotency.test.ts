@@ -111,6 +111,14 @@ describe("LogIngest.ingest (RPC over the service binding)", () => {
     expect(await logKeys()).toEqual([]);
   });
 
+  it("a value JSON cannot hold (a BigInt) is a non-retryable 400, not an internal error", async () => {
+    const result = await exports.LogIngest.ingest([{ message: "big", n: 10n } as never], {
+      idempotencyKey: "rpc-bigint-1",
+    });
+    expect(result).toMatchObject({ ok: false, status: 400, code: "invalid_entry", retryable: false });
+    expect(await logKeys()).toEqual([]);
+  });
+
   it("a storage failure is a retryable 503 with a delay; nothing is half stored", async () => {
     const { binding } = wrapBinding(env.log_state, {
       put: () => Promise.reject(new Error("KV unavailable")),

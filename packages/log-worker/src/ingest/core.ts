@@ -72,9 +72,11 @@ export async function storeEntries(
   source?: SourceText,
 ): Promise<number> {
   const summary = validateEntries(entries, receivedAtMs, source?.bytes, source?.label);
+  // Every entry was serialised once by validation's size check, so this cannot throw.
+  const entriesJson = source?.json ?? JSON.stringify(entries);
   try {
     await putBatch(kv, key, {
-      entriesJson: source?.json ?? JSON.stringify(entries),
+      entriesJson,
       entriesBytes: source?.bytes,
       summary,
       receivedAtMs,

@@ -48,8 +48,18 @@ function nestsDeeper(value: unknown, depth: number): boolean {
 const encoder = new TextEncoder();
 
 /** Serialized size of one entry, encoding only when its length alone cannot settle it. */
-function entryBytes(item: unknown): number {
-  const json = JSON.stringify(item);
+function entryBytes(item: unknown, where: string): number {
+  let json: string;
+  try {
+    json = JSON.stringify(item);
+  } catch {
+    // Only values that did not come from JSON (RPC) can fail here: a BigInt, say.
+    throw new ApiError(
+      400,
+      "invalid_entry",
+      `${where || "entry"}: holds a value JSON cannot represent (a BigInt, say).`,
+    );
+  }
   // A UTF-16 unit is at most 3 UTF-8 bytes.
   if (json.length * 3 <= INGEST_LIMITS.maxEntryBytes) return json.length;
   return encoder.encode(json).byteLength;
@@ -98,7 +108,7 @@ export function validateEntries(
     const index = isArray ? i : null;
     const where = index === null ? "" : label(i);
     if (checkSizes) {
-      const bytes = entryBytes(item);
+      const bytes = entryBytes(item, where);
       if (bytes > INGEST_LIMITS.maxEntryBytes) {
         throw new ApiError(
           413,
