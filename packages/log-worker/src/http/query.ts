@@ -7,6 +7,7 @@
  * routes.get("/debug/thing", validQuery(thingQuerySchema), (c) => c.json(list(c.req.valid("query"))));
  */
 import { zValidator } from "@hono/zod-validator";
+import { timestampSchema } from "@log-service/client/schema";
 import { z } from "zod";
 import { ApiError } from "./errors";
 
@@ -40,3 +41,17 @@ export const limitParam = z.coerce
   .min(1, "must be a whole number from 1 to 1000")
   .max(1000, "must be a whole number from 1 to 1000")
   .default(100);
+
+/**
+ * `since` / `until`: ISO-8601 with an offset, or epoch milliseconds (a digit
+ * string from a query string, or a number from an MCP tool call); parses to epoch ms.
+ */
+export const instantParam = z.union([z.string(), z.number()]).transform((s, ctx) => {
+  const parsed = timestampSchema.safeParse(typeof s === "string" && /^\d+$/.test(s) ? Number(s) : s);
+  if (parsed.success) return parsed.data;
+  ctx.addIssue({
+    code: "custom",
+    message: "must be an ISO-8601 date-time with a time zone, or epoch milliseconds (1970 to 9999)",
+  });
+  return z.NEVER;
+});

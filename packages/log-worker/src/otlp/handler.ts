@@ -12,6 +12,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/errors";
 import { type IngestOptions, ingestEntries } from "../ingest/core";
+import { chunkBySize } from "../store/batches";
 import { type OtlpEncoding, otlpEncoding, readOtlpBody } from "./body";
 import { type MappedEntry, mapLogs, recordPath } from "./map";
 import { decodeLogsRequest, encodeLogsResponse, encodeStatus } from "./protobuf";
@@ -50,23 +51,7 @@ function grpcCode(status: number): number {
 
 /** Splits entries into the fewest batches within 1,000 entries and the shared-bytes budget. */
 function batches(entries: readonly MappedEntry[]): MappedEntry[][] {
-  const out: MappedEntry[][] = [];
-  let batch: MappedEntry[] = [];
-  let shared = 0;
-  for (const mapped of entries) {
-    if (
-      batch.length > 0 &&
-      (batch.length === INGEST_LIMITS.maxEntries || shared + mapped.sharedBytes > BATCH_SHARED_BYTES_MAX)
-    ) {
-      out.push(batch);
-      batch = [];
-      shared = 0;
-    }
-    batch.push(mapped);
-    shared += mapped.sharedBytes;
-  }
-  if (batch.length > 0) out.push(batch);
-  return out;
+  return chunkBySize(entries, INGEST_LIMITS.maxEntries, BATCH_SHARED_BYTES_MAX, (m) => m.sharedBytes);
 }
 
 const encoder = new TextEncoder();

@@ -5,29 +5,15 @@
  * the entries strictly after it. It also carries the resolved range and order,
  * so that `until = now` means the same instant on every page.
  */
-import { LOG_LEVELS, timestampSchema } from "@log-service/client/schema";
+import { LOG_LEVELS } from "@log-service/client/schema";
 import { z } from "zod";
 import { ApiError } from "../http/errors";
-import { limitParam } from "../http/query";
-
-/**
- * ISO-8601 with an offset, or epoch milliseconds (a digit string from a query
- * string, or a number from a tool call); parses to epoch ms.
- */
-const instant = z.union([z.string(), z.number()]).transform((s, ctx) => {
-  const parsed = timestampSchema.safeParse(typeof s === "string" && /^\d+$/.test(s) ? Number(s) : s);
-  if (parsed.success) return parsed.data;
-  ctx.addIssue({
-    code: "custom",
-    message: "must be an ISO-8601 date-time with a time zone, or epoch milliseconds (1970 to 9999)",
-  });
-  return z.NEVER;
-});
+import { instantParam, limitParam } from "../http/query";
 
 /** Query parameters as strings (what `c.req.query()` gives), parsed and checked. */
 export const searchQuerySchema = z.object({
-  since: instant.optional(),
-  until: instant.optional(),
+  since: instantParam.optional(),
+  until: instantParam.optional(),
   level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).optional(),
   service: z.string().min(1, "must not be empty").optional(),
   requestId: z.string().min(1, "must not be empty").optional(),

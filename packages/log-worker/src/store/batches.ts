@@ -27,27 +27,38 @@ export const BULK_GET_MAX_BYTES = 4 * 1024 * 1024;
 export const UNKNOWN_VALUE_BYTES = 1_200_000;
 
 /**
- * Splits keys into bulk gets of at most 100 keys and `maxBytes` of values
- * (a single larger value gets a call of its own).
+ * Splits `items`, in order, into the fewest runs of at most `maxCount` items and
+ * `maxBytes` (by `bytesOf`); a single larger item gets a run of its own.
  */
-export function bulkGetChunks<T extends { bytes: number }>(
+export function chunkBySize<T>(
   items: readonly T[],
-  maxBytes = BULK_GET_MAX_BYTES,
+  maxCount: number,
+  maxBytes: number,
+  bytesOf: (item: T) => number,
 ): T[][] {
   const chunks: T[][] = [];
   let chunk: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    if (chunk.length > 0 && (chunk.length === KV_BULK_GET_MAX || bytes + item.bytes > maxBytes)) {
+    const size = bytesOf(item);
+    if (chunk.length > 0 && (chunk.length === maxCount || bytes + size > maxBytes)) {
       chunks.push(chunk);
       chunk = [];
       bytes = 0;
     }
     chunk.push(item);
-    bytes += item.bytes;
+    bytes += size;
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
+}
+
+/** Splits keys into bulk gets of at most 100 keys and `maxBytes` of values. */
+export function bulkGetChunks<T extends { bytes: number }>(
+  items: readonly T[],
+  maxBytes = BULK_GET_MAX_BYTES,
+): T[][] {
+  return chunkBySize(items, KV_BULK_GET_MAX, maxBytes, (item) => item.bytes);
 }
 
 const KEY_PATTERN = /^log:(\d{13}):([a-z2-7]{16})$/;

@@ -7,10 +7,10 @@
  * KV list cursor of the page being read, the last batch key and the offset of
  * the next entry in it, so a page can end in the middle of a batch.
  */
-import { LOG_LEVELS, levelRank, type StoredLogEntry, timestampSchema } from "@log-service/client/schema";
+import { LOG_LEVELS, levelRank, type StoredLogEntry } from "@log-service/client/schema";
 import { z } from "zod";
 import { ApiError } from "../http/errors";
-import { limitParam } from "../http/query";
+import { instantParam, limitParam } from "../http/query";
 import {
   asBatchMetadata,
   type BatchMetadata,
@@ -24,23 +24,13 @@ import {
 /** Pages of 1,000 keys one request may list before it answers with what it has. */
 export const MAX_LIST_PAGES_PER_REQUEST = 10;
 
-const epochOrIso = z.string().transform((s, ctx) => {
-  const parsed = timestampSchema.safeParse(/^\d+$/.test(s) ? Number(s) : s);
-  if (parsed.success) return parsed.data;
-  ctx.addIssue({
-    code: "custom",
-    message: "must be an ISO-8601 date-time with a time zone, or epoch milliseconds",
-  });
-  return z.NEVER;
-});
-
 export const kvLogsQuerySchema = z.object({
   limit: limitParam,
   cursor: z.string().optional(),
   level: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).optional(),
   service: z.string().optional(),
-  since: epochOrIso.optional(),
-  until: epochOrIso.optional(),
+  since: instantParam.optional(),
+  until: instantParam.optional(),
   q: z.string().optional(),
   /** Exact request id: every entry of one request, across services. */
   requestId: z.string().min(1).optional(),
