@@ -206,6 +206,8 @@ function sections(r) {
             "R2 objects",
             "seconds",
             "entries/s",
+            "reference entries/s",
+            "÷ reference",
             "KV+R2 ops",
             "RSS before",
             "RSS peak",
@@ -218,6 +220,8 @@ function sections(r) {
             x.objects,
             x.seconds.toFixed(2),
             num(x.entriesPerS),
+            x.referenceEntriesPerS === undefined ? "–" : num(x.referenceEntriesPerS),
+            x.vsReference === undefined ? "–" : ratio(x.vsReference),
             num(x.ops),
             mib(x.rssBefore),
             mib(x.rssPeak),
@@ -226,7 +230,9 @@ function sections(r) {
           ["r", "r", "l"],
         ) +
         `\n\n~300-byte entries, ${r.settings.archive.entriesPerRequest} per POST /log. ARCHIVE_OPS_BUDGET=` +
-        `${archive.budget} (a binding value) so one run archives everything. RSS: VmRSS of the workerd process ` +
+        `${archive.budget} (a binding value) so one run archives everything. Reference: the same batches ` +
+        `moved by a worker that only lists, bulk-gets (100 keys per get), writes them into one R2 object ` +
+        `and deletes them, 16 at a time (bench/workers/archive-reference.js). RSS: VmRSS of the workerd process ` +
         `(which also hosts local KV and R2), sampled every ${r.settings.archive.rssIntervalMs} ms; before = ` +
         `highest of 5 samples after seeding. The simulators' share cannot be told apart from the isolate's, so ` +
         `RSS growth is an upper bound on what the archive job itself holds.`,

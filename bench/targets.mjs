@@ -73,6 +73,39 @@ export function startSearchStack(state, scripts) {
   });
 }
 
+/**
+ * log-worker and the archive reference (bench/workers/archive-reference.js) in
+ * one workerd process: the reference reads log-worker's KV namespace to copy
+ * its batches into a namespace of its own, then moves the copies to a bucket
+ * of its own, so the two runs move the same batches without sharing storage.
+ * @param {string} state
+ * @param {string} script  log-worker's bundle
+ * @param {Record<string, string>} varOverrides
+ */
+export function startArchiveStack(state, script, varOverrides) {
+  return startMiniflare("archive", {
+    resourcePersistencePath: state,
+    workers: [
+      {
+        name: "log-worker",
+        modules: true,
+        scriptPath: script,
+        compatibilityDate: compatibilityDate(LOG_CONFIG),
+        compatibilityFlags: compatibilityFlags(LOG_CONFIG),
+        ...logWorkerBindings(varOverrides),
+      },
+      {
+        name: "bench-archive-reference",
+        modules: true,
+        scriptPath: workerFile("archive-reference.js"),
+        compatibilityDate: compatibilityDate(LOG_CONFIG),
+        kvNamespaces: { log_state: "log_state", reference_state: "reference_state" },
+        r2Buckets: { reference_archive: "reference" },
+      },
+    ],
+  });
+}
+
 /** @param {string} state */
 export function startBare(state) {
   return startMiniflare("bare", {
