@@ -114,7 +114,7 @@ export interface KeyEntry {
   digest: ArrayBuffer;
 }
 
-/** The configured keys, indexed by the hex SHA-256 of their secrets. */
+/** The configured keys, indexed by the SHA-256 of their secrets. */
 export interface KeyStore extends Omit<ParsedSettings, "keys"> {
   byDigest: ReadonlyMap<string, KeyEntry>;
 }
@@ -125,10 +125,9 @@ function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", encoder.encode(text));
 }
 
-function toHex(digest: ArrayBuffer): string {
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+/** The digest as a map key: one character per byte. */
+function digestKey(digest: ArrayBuffer): string {
+  return String.fromCharCode(...new Uint8Array(digest));
 }
 
 async function buildKeyStore(settings: KeySettings): Promise<KeyStore> {
@@ -137,7 +136,7 @@ async function buildKeyStore(settings: KeySettings): Promise<KeyStore> {
   await Promise.all(
     keys.map(async ({ scope, name, secret }) => {
       const digest = await sha256(secret);
-      byDigest.set(toHex(digest), { scope, name, digest });
+      byDigest.set(digestKey(digest), { scope, name, digest });
     }),
   );
   return { byDigest, counts, problems };
@@ -162,7 +161,7 @@ export function keyStoreFor(settings: KeySettings): Promise<KeyStore> {
  */
 export async function findKey(store: KeyStore, presented: string): Promise<KeyEntry | undefined> {
   const digest = await sha256(presented);
-  const entry = store.byDigest.get(toHex(digest));
+  const entry = store.byDigest.get(digestKey(digest));
   if (!entry) return undefined;
   return crypto.subtle.timingSafeEqual(digest, entry.digest) ? entry : undefined;
 }

@@ -17,6 +17,10 @@ export interface IngestOptions {
 export interface SourceText {
   json: string;
   bytes: number;
+  /** `json` as UTF-8, when the caller has it (the request body): stored without encoding again. */
+  utf8?: Uint8Array;
+  /** The caller already held every entry to the per-entry size limit (the OTLP mapping does). */
+  sizesChecked?: boolean;
   /** How errors name an entry (`line 4` for NDJSON). */
   label?: (index: number) => string;
 }
@@ -71,13 +75,15 @@ export async function storeEntries(
   fields?: Record<string, unknown>,
   source?: SourceText,
 ): Promise<number> {
-  const summary = validateEntries(entries, receivedAtMs, source?.bytes, source?.label);
+  // An upper bound of one entry's size: none can be larger than the text they came in.
+  const entryBytesBound = source?.sizesChecked ? 0 : source?.bytes;
+  const summary = validateEntries(entries, receivedAtMs, entryBytesBound, source?.label);
   // Every entry was serialised once by validation's size check, so this cannot throw.
   const entriesJson = source?.json ?? JSON.stringify(entries);
   try {
     await putBatch(kv, key, {
       entriesJson,
-      entriesBytes: source?.bytes,
+      entriesUtf8: source?.utf8,
       summary,
       receivedAtMs,
       fields,

@@ -34,7 +34,9 @@ export async function handleIngest(c: Context<AppEnv>): Promise<Response> {
     throw new ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON.");
   }
   let body: unknown;
-  let source: SourceText = { json: text, bytes: bytes.byteLength };
+  // The decoder drops a leading byte order mark; the stored bytes must too (JSON has none).
+  const utf8 = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  let source: SourceText = { json: text, bytes: bytes.byteLength, utf8 };
   if (ndjson) {
     const batch = parseNdjson(text);
     body = batch.entries;

@@ -57,17 +57,20 @@ function batches(entries: readonly MappedEntry[]): MappedEntry[][] {
 const encoder = new TextEncoder();
 
 /**
- * Stores one batch through the ingest core. The batch's JSON is built once
- * here and handed over as the source text, which the core stores as it is; its
- * size also tells the core when no entry can be over the per-entry limit (the
- * mapping already checked each one). Errors name records by their OTLP path.
+ * Stores one batch through the ingest core. The batch's JSON is built and
+ * encoded once here and handed over as the source text, which the core stores
+ * as it is; the mapping already held each entry to the per-entry limit, so the
+ * core does not serialise them again. Errors name records by their OTLP path.
  */
 function ingestBatch(env: Env, batch: readonly MappedEntry[], options: IngestOptions) {
   const entries = batch.map((m) => m.entry);
   const json = JSON.stringify(entries);
+  const utf8 = encoder.encode(json);
   return ingestEntries(env, entries, options, {
     json,
-    bytes: encoder.encode(json).byteLength,
+    bytes: utf8.byteLength,
+    utf8,
+    sizesChecked: true,
     label: (index) => recordPath(batch[index]?.at ?? [0, 0, index]),
   });
 }
@@ -169,7 +172,7 @@ export async function handleOtlpLogs(c: Context<AppEnv>): Promise<Response> {
     }
     const body = await readOtlpBody(c.req.raw, INGEST_LIMITS.maxBodyBytes);
     const request = encoding === "json" ? parseJson(body) : await decodeProtobuf(body);
-    const { entries, rejected } = mapLogs(request, Date.now());
+    const { entries, rejected } = mapLogs(request);
     if (entries.length > 0) {
       // A named ingest key marks what it sent (docs/keys.md), as on POST /log.
       const keyName = c.get("keyName");

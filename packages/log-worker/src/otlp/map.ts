@@ -272,7 +272,7 @@ export interface MappedLogs {
 
 const encoder = new TextEncoder();
 
-function mapRecord(record: unknown, shared: Shared, receivedAtMs: number): Record<string, unknown> {
+function mapRecord(record: unknown, shared: Shared): Record<string, unknown> {
   if (!isObject(record)) throw new RecordRejected("must be an object");
   let timestamp = nanosToMs(record.timeUnixNano);
   if (timestamp === undefined) throw new RecordRejected("timeUnixNano is not a time between 1970 and 9999");
@@ -295,8 +295,10 @@ function mapRecord(record: unknown, shared: Shared, receivedAtMs: number): Recor
   const entry: Record<string, unknown> = {
     level: severityLevel(record.severityNumber, record.severityText),
     message,
-    timestamp: timestamp ?? receivedAtMs,
   };
+  // A record without a time takes the time the batch is received, as any entry
+  // without one does (the reader derives it from the stored receive time).
+  if (timestamp !== null) entry.timestamp = timestamp;
   if (shared.service !== undefined) entry.service = shared.service;
   const traceId = hexId(record.traceId, 16, "traceId");
   if (traceId) entry.traceId = traceId;
@@ -358,7 +360,7 @@ function sharedFields(resourceLogs: Record<string, unknown>, scopeLogs: Record<s
 }
 
 /** Maps every record of an export request; throws ApiError 400 when its structure is malformed. */
-export function mapLogs(request: unknown, receivedAtMs: number): MappedLogs {
+export function mapLogs(request: unknown): MappedLogs {
   if (!isObject(request))
     throw new ApiError(400, "invalid_otlp", "body: must be an ExportLogsServiceRequest object.");
   const entries: MappedEntry[] = [];
@@ -374,7 +376,7 @@ export function mapLogs(request: unknown, receivedAtMs: number): MappedLogs {
       const shared = sharedFields(rl, sl);
       records.forEach((record, k) => {
         try {
-          const entry = mapRecord(record, shared, receivedAtMs);
+          const entry = mapRecord(record, shared);
           entries.push({ entry, sharedBytes: shared.bytes, at: [i, j, k] });
         } catch (err) {
           if (!(err instanceof RecordRejected)) throw err;

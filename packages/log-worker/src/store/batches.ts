@@ -197,31 +197,44 @@ export function batchValue(
   receivedAtMs: number,
   fields?: Record<string, unknown>,
 ): string {
+  return `${valueHead(receivedAtMs, fields)}${entriesJson}}`;
+}
+
+/** What comes before the entries in a stored value. */
+function valueHead(receivedAtMs: number, fields: Record<string, unknown> | undefined): string {
   const f = fields && Object.keys(fields).length > 0 ? `,"f":${JSON.stringify(fields)}` : "";
-  return `{"v":2,"r":${receivedAtMs}${f},"e":${entriesJson}}`;
+  return `{"v":2,"r":${receivedAtMs}${f},"e":`;
 }
 
 /**
  * Stores one validated batch as one KV value with its list metadata. Resolves
- * once KV accepted the write. `entriesBytes` is the UTF-8 size of `entriesJson`
- * when the caller already knows it.
+ * once KV accepted the write. `entriesUtf8`, when the caller has it, is
+ * `entriesJson` as UTF-8 (the request body): the value is then written as bytes
+ * around it, so a large batch is not encoded again.
  */
 export async function putBatch(
   kv: KVNamespace,
   key: string,
   batch: {
     entriesJson: string;
-    entriesBytes?: number;
+    entriesUtf8?: Uint8Array;
     summary: BatchSummary;
     receivedAtMs: number;
     fields?: Record<string, unknown>;
   },
 ): Promise<void> {
-  const value = batchValue(batch.entriesJson, batch.receivedAtMs, batch.fields);
-  const bytes =
-    batch.entriesBytes === undefined
-      ? utf8Length(value)
-      : batch.entriesBytes + utf8Length(value.slice(0, value.length - batch.entriesJson.length));
+  const head = valueHead(batch.receivedAtMs, batch.fields);
+  let value: string | Uint8Array;
+  if (batch.entriesUtf8 === undefined) {
+    value = `${head}${batch.entriesJson}}`;
+  } else {
+    const headUtf8 = encoder.encode(head);
+    value = new Uint8Array(headUtf8.byteLength + batch.entriesUtf8.byteLength + 1);
+    value.set(headUtf8);
+    value.set(batch.entriesUtf8, headUtf8.byteLength);
+    value[value.byteLength - 1] = 0x7d; // "}"
+  }
+  const bytes = typeof value === "string" ? utf8Length(value) : value.byteLength;
   await kv.put(key, value, { metadata: batchMetadata(batch.summary, bytes) });
 }
 
