@@ -101,6 +101,23 @@ describe("limits", () => {
     expect(await logKeys()).toEqual([]);
   });
 
+  it("counts a body sent without Content-Length (chunked): stored under 1 MiB, 413 over it", async () => {
+    const chunked = (text: string) =>
+      new Blob([new TextEncoder().encode(text)]).stream() as ReadableStream<Uint8Array>;
+    const small = JSON.stringify(otlpRequest([{ body: { stringValue: "streamed" } }]));
+    const ok = await postOtlp(chunked(small), { contentType: "application/json" });
+    expect(ok.status).toBe(200);
+    expect((await storedEntries()).map((e) => e.message)).toEqual(["streamed"]);
+
+    await resetStorage();
+    const big = JSON.stringify(
+      otlpRequest([{ body: { stringValue: "x".repeat(INGEST_LIMITS.maxBodyBytes) } }]),
+    );
+    const res = await postOtlp(chunked(big), { contentType: "application/json" });
+    expect(res.status).toBe(413);
+    expect(await logKeys()).toEqual([]);
+  });
+
   it("applies the limit after decompression: a small gzip body that inflates past 1 MiB is refused", async () => {
     const body = JSON.stringify(otlpRequest([{ body: { stringValue: " ".repeat(2 * 1024 * 1024) } }]));
     const compressed = await gzip(body);

@@ -98,6 +98,26 @@ describe("body → message", () => {
     expect(entries[2]?.eventName).toBe("user.login");
   });
 
+  it("decodes protobuf strings exactly: non-ASCII text, a leading byte order mark, empty", async () => {
+    const texts = ["naïve café — 日本語 🚀", "\uFEFFafter a BOM", "plain"];
+    await postOtlp(
+      encodeProtobuf(
+        otlpRequest(
+          texts.map((text) => ({
+            body: { stringValue: text },
+            attributes: [
+              { key: "clé", value: { stringValue: text } },
+              { key: "empty", value: { stringValue: "" } },
+            ],
+          })),
+        ),
+      ),
+    );
+    const stored = await storedEntries();
+    expect(stored.map((e) => e.message)).toEqual(texts);
+    expect(stored.map((e) => [e.clé, e.empty])).toEqual(texts.map((text) => [text, ""]));
+  });
+
   it("writes protobuf bytes bodies as base64", async () => {
     await postOtlp(encodeProtobuf(otlpRequest([{ body: { bytesValue: new Uint8Array([0, 1, 2, 255]) } }])));
     expect((await storedEntries())[0]?.message).toBe("AAEC/w==");
@@ -125,6 +145,33 @@ describe("timestamps", () => {
     const time = Long.fromString("1764500000123999999", true);
     await postOtlp(encodeProtobuf(otlpRequest([{ timeUnixNano: time, body: { stringValue: "x" } }])));
     expect((await storedEntries())[0]?.timestamp).toBe(T_ISO);
+  });
+
+  it("reads any nanosecond time exactly, as a JSON string and as a protobuf 64-bit integer", async () => {
+    // Random times across the whole unsigned 64-bit range, plus the edges.
+    const random64 = () =>
+      (BigInt(Math.floor(Math.random() * 2 ** 32)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32));
+    const times = [1n, 999_999n, 1_000_000n, 1_999_999n, 2n ** 32n, 2n ** 53n + 1n, 2n ** 64n - 1n];
+    for (let i = 0; i < 93; i++) {
+      const ns = random64();
+      // Every other one the last nanosecond of a millisecond, where rounding shows.
+      times.push(i % 2 ? ns : ((ns >> 1n) / 1_000_000n) * 1_000_000n + 999_999n);
+    }
+    const expected = times.map((ns) => new Date(Number(ns / 1_000_000n)).toISOString());
+    const records = (time: (ns: bigint) => unknown) =>
+      times.map((ns, i) => ({ timeUnixNano: time(ns), body: { stringValue: `t${i}` } }));
+
+    const bodies = [
+      otlpRequest(records((ns) => String(ns))),
+      encodeProtobuf(otlpRequest(records((ns) => Long.fromString(String(ns), true)))),
+    ];
+    for (const body of bodies) {
+      await resetStorage();
+      expect((await postOtlp(body)).status).toBe(200);
+      const stored = await storedEntries();
+      expect(stored.map((e) => e.message)).toEqual(times.map((_, i) => `t${i}`));
+      expect(stored.map((e) => e.timestamp)).toEqual(expected);
+    }
   });
 
   it("rejects records whose time is not between 1970 and 9999, and stores the rest", async () => {

@@ -73,10 +73,18 @@ export async function readOtlpBody(request: Request, maxBytes: number): Promise<
       "Content-Encoding must be gzip or absent (the OTLP exporters' compression: gzip or none).",
     );
   }
-  const declared = Number(request.headers.get("Content-Length"));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, "body");
+  const length = request.headers.get("Content-Length");
+  const declared = length !== null && /^\d+$/.test(length.trim()) ? Number(length) : null;
+  if (declared !== null && declared > maxBytes) throw tooLarge(maxBytes, "body");
   if (!request.body) return new Uint8Array(0);
-  if (!gzip) return readAll(request.body, maxBytes, "body");
+  if (!gzip) {
+    // The runtime delivers exactly the declared length, so read it whole: chunk
+    // by chunk cost a fifth of an OTLP request's CPU (profiled). Chunked: count.
+    if (declared === null) return readAll(request.body, maxBytes, "body");
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (body.byteLength > maxBytes) throw tooLarge(maxBytes, "body");
+    return body;
+  }
 
   return inflateLimited(request.body, maxBytes);
 }

@@ -83,10 +83,15 @@ function nanosToMs(value: unknown): number | null | undefined {
     ms = Math.floor(value / 1e6);
   } else if (typeof value === "string") {
     if (!/^\d{1,20}$/.test(value)) return undefined;
-    ms = Number(BigInt(value) / 1_000_000n);
+    // Dropping the last six digits divides by 10^6 exactly.
+    ms = value.length > 6 ? Number(value.slice(0, -6)) : 0;
   } else if (isLong(value)) {
     if (value.low === 0 && value.high === 0) return null;
-    ms = Number(((BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0)) / 1_000_000n);
+    // high·2^32 + low over 10^6, exactly in doubles: 2^32 = 4294·10^6 + 967296,
+    // and high·967296 + low stays below 2^53.
+    const high = value.high >>> 0;
+    const rest = high * 967_296 + (value.low >>> 0);
+    ms = high * 4294 + (rest - (rest % 1e6)) / 1e6;
   } else {
     return undefined;
   }
