@@ -16,9 +16,10 @@ export function benchSettings(quick) {
       entriesPerRequest: [1, 10, 100],
       concurrency: [1, 32],
       warmupMs: quick ? 200 : 500,
-      // Per target and cell, split into `rounds` runs interleaved with the other targets.
+      // Per target and cell, split into `rounds` runs interleaved with the other targets;
+      // ratios between targets are the median of their per-round ratios (report.mjs).
       durationMs: quick ? 1_000 : 4_000,
-      rounds: 2,
+      rounds: quick ? 2 : 6,
       maxRequests: 60_000,
     },
     caller: {

@@ -58,3 +58,22 @@ export function usd(d) {
 export function mib(b) {
   return Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(1)} MiB` : "–";
 }
+
+/**
+ * How `x` compares with `ref` measured in the same rounds: the median of the
+ * per-round ratios of entries/s. Neighbouring runs see the same machine, so
+ * drift on a shared host (which moves both) cancels, and one disturbed round
+ * cannot move the figure. Rows without rounds compare their totals.
+ * @param {{ entriesPerS: number, roundEntriesPerS?: number[] }} x
+ * @param {{ entriesPerS: number, roundEntriesPerS?: number[] }} ref
+ */
+export function pairedRatio(x, ref) {
+  const a = x.roundEntriesPerS;
+  const b = ref.roundEntriesPerS;
+  if (!a?.length || a.length !== b?.length) return x.entriesPerS / ref.entriesPerS;
+  const ratios = a.map((v, i) => v / /** @type {number} */ (b[i])).sort((p, q) => p - q);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2
+    ? /** @type {number} */ (ratios[mid])
+    : /** @type {number} */ ((ratios[mid - 1]) + /** @type {number} */ (ratios[mid])) / 2;
+}

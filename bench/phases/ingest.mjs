@@ -27,6 +27,7 @@ export const TARGET_LABELS = /** @type {const} */ ({
  * @property {number} entriesPerRequest
  * @property {number} concurrency
  * @property {number} entriesPerS      2xx responses × entries per request, per second
+ * @property {number[]} roundEntriesPerS the same, per round (rounds alternate the targets)
  * @property {number} acked            2xx responses, warm-up included (what the loss check counts)
  * @property {number | null} stored    log-worker: `log:` keys written; single-index: entries in its index
  * @property {number | null} lost      acked − stored
@@ -122,6 +123,7 @@ export async function ingestPhase(ctx) {
             entriesPerRequest,
             concurrency,
             entriesPerS: (res.ok * entriesPerRequest) / res.elapsedS,
+            roundEntriesPerS: t.runs.map((run) => (run.ok * entriesPerRequest) / run.elapsedS),
             acked: t.acked,
             stored: counted ? t.stored : null,
             lost: counted ? t.acked - t.stored : null,

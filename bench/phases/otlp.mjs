@@ -25,6 +25,7 @@ export const OTLP_TARGET_LABELS = /** @type {const} */ ({
  * @property {number} concurrency
  * @property {number} bodyBytes          mean request body size
  * @property {number} entriesPerS        2xx responses × entries per request, per second
+ * @property {number[]} roundEntriesPerS   the same, per round (rounds alternate the targets)
  * @property {ReturnType<typeof loadFigures>} load
  */
 
@@ -145,6 +146,9 @@ export async function otlpPhase(ctx) {
             concurrency,
             bodyBytes: sizes.reduce((a, b) => a + b, 0) / sizes.length,
             entriesPerS: (res.ok * entriesPerRequest) / res.elapsedS,
+            roundEntriesPerS: (runs.get(target) ?? []).map(
+              (run) => (run.ok * entriesPerRequest) / run.elapsedS,
+            ),
             load: loadFigures(res),
           };
           rows.push(row);
