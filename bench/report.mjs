@@ -190,7 +190,8 @@ function sections(r) {
         `one KV put of the batch (the reference: any store must do at least that, on the same thread); off: a sink that ` +
         `accepts and does nothing (the client still builds and sends the batch). Caller and callee share ` +
         `workerd's thread, as a service binding usually runs, so log-worker's CPU for a batch can delay the ` +
-        `caller's next response (or this one's write). ${r.settings.caller.rounds} rotating rounds each. ` +
+        `caller's next response (or this one's write). ${r.settings.caller.rounds} rotating rounds each; the ` +
+        `ratios are medians of the per-round ratios, the latencies pooled over the rounds. ` +
         `Batches that reached log-worker's KV: ${num(caller.logged.batches)} for ${num(caller.logged.requests)} requests.`,
     );
   }

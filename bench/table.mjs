@@ -60,6 +60,19 @@ export function mib(b) {
 }
 
 /**
+ * The median of `values` (NaN for none).
+ * @param {number[]} values
+ */
+export function median(values) {
+  const sorted = [...values].sort((p, q) => p - q);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2
+    ? /** @type {number} */ (sorted[mid])
+    : /** @type {number} */ ((sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
+}
+
+/**
  * How `x` compares with `ref` measured in the same rounds: the median of the
  * per-round ratios of entries/s. Neighbouring runs see the same machine, so
  * drift on a shared host (which moves both) cancels, and one disturbed round
@@ -71,9 +84,5 @@ export function pairedRatio(x, ref) {
   const a = x.roundEntriesPerS;
   const b = ref.roundEntriesPerS;
   if (!a?.length || a.length !== b?.length) return x.entriesPerS / ref.entriesPerS;
-  const ratios = a.map((v, i) => v / /** @type {number} */ (b[i])).sort((p, q) => p - q);
-  const mid = ratios.length >> 1;
-  return ratios.length % 2
-    ? /** @type {number} */ (ratios[mid])
-    : /** @type {number} */ ((ratios[mid - 1]) + /** @type {number} */ (ratios[mid])) / 2;
+  return median(a.map((v, i) => v / /** @type {number} */ (b[i])));
 }

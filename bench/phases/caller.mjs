@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/wrangler-dev.mjs";
 import { countKeys } from "../kv-count.mjs";
 import { loadFigures, mergeLoads, requestJson, runLoad } from "../load.mjs";
+import { median } from "../table.mjs";
 import { AUTH_CONFIG, startAuthStack } from "../targets.mjs";
 
 const CREDENTIALS = { email: "bench@example.com", password: "correct horse battery staple" };
@@ -25,12 +26,23 @@ const CREDENTIALS = { email: "bench@example.com", password: "correct horse batte
  * @property {ReturnType<typeof loadFigures>} on
  * @property {ReturnType<typeof loadFigures>} kvput
  * @property {ReturnType<typeof loadFigures>} off
- * @property {number} p50Ratio   on / off
+ * @property {number} p50Ratio   on / off: the median of the per-round ratios (as every ratio here)
  * @property {number} p99Ratio
  * @property {number} rpsRatio
  * @property {number} p50RatioKvPut   on / kvput
  * @property {number} rpsRatioKvPut
  */
+
+/**
+ * The median over rounds of `figure(a) / figure(b)`, round by round: the runs
+ * of one round are neighbours in time, so drift on a shared machine cancels.
+ * @param {import("../load.mjs").LoadResult[]} a
+ * @param {import("../load.mjs").LoadResult[]} b
+ * @param {(r: import("../load.mjs").LoadResult) => number} figure
+ */
+function roundRatio(a, b, figure) {
+  return median(a.map((r, i) => figure(r) / figure(/** @type {import("../load.mjs").LoadResult} */ (b[i]))));
+}
 
 /** @param {import("../context.mjs").BenchContext} ctx */
 export async function callerPhase(ctx) {
@@ -116,11 +128,11 @@ export async function callerPhase(ctx) {
         on: loadFigures(onAll),
         kvput: loadFigures(kvAll),
         off: loadFigures(offAll),
-        p50Ratio: onAll.p50Ms / offAll.p50Ms,
-        p99Ratio: onAll.p99Ms / offAll.p99Ms,
-        rpsRatio: onAll.rps / offAll.rps,
-        p50RatioKvPut: onAll.p50Ms / kvAll.p50Ms,
-        rpsRatioKvPut: onAll.rps / kvAll.rps,
+        p50Ratio: roundRatio(runs.on, runs.off, (r) => r.p50Ms),
+        p99Ratio: roundRatio(runs.on, runs.off, (r) => r.p99Ms),
+        rpsRatio: roundRatio(runs.on, runs.off, (r) => r.rps),
+        p50RatioKvPut: roundRatio(runs.on, runs.kvput, (r) => r.p50Ms),
+        rpsRatioKvPut: roundRatio(runs.on, runs.kvput, (r) => r.rps),
       };
       rows.push(row);
       ctx.say(

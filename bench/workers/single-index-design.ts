@@ -16,11 +16,12 @@
  *                one delete per key), then remove those keys from the index
  *                (another read-modify-write)
  */
-// Only ingest is borrowed from the product (validation, key and value format),
-// so that the two designs differ by the index alone. The archive below is this
-// module's own, a plain version of the same steps.
+// Only ingest and the reading of a stored value are borrowed from the product
+// (validation, key and value format), so that the two designs differ by the
+// index alone. The archive below is this module's own, a plain version of the
+// same steps.
 import { storeEntries } from "../../packages/log-worker/src/ingest/core";
-import { newLogKey } from "../../packages/log-worker/src/store/batches";
+import { newLogKey, parseBatch } from "../../packages/log-worker/src/store/batches";
 
 // Not exported: every export of an entry module must be a handler or an entrypoint.
 const INDEX_KEY = "log_keys:index";
@@ -108,7 +109,7 @@ async function archive(env: Bindings): Promise<Response> {
     for (const key of chunk) {
       const text = values.get(key);
       if (text == null) continue;
-      for (const entry of JSON.parse(text) as unknown[]) {
+      for (const entry of parseBatch(key, text)) {
         const line = `${JSON.stringify(entry)}\n`;
         lines.push(line);
         bytes += line.length;
