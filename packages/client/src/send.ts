@@ -101,9 +101,11 @@ export function deliver(
   const settings = { ...DEFAULTS, ...options };
   const deadline = Date.now() + settings.deadlineMs;
   const task = (async () => {
-    // One macrotask first: the caller's response goes out before any of this
-    // work (or, when both workers share a thread, log-worker's) runs.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // A 1 ms timer first, so the caller's response goes out before any of this
+    // work (or, when both workers share a thread, log-worker's) runs. A 0 ms
+    // timer can fire before workerd has written the response: paced GET /me
+    // p50 with ÷ without logging was 0.98–1.27× with it, 0.89–1.01× with 1 ms.
+    await new Promise((resolve) => setTimeout(resolve, 1));
     await Promise.all(toBatches(entries).map((batch) => sendBatch(binding, batch, settings, deadline)));
   })().catch((err: unknown) => writeLost({ entries, json: [] }, newKey(), `client_error: ${describe(err)}`));
   try {

@@ -19,8 +19,8 @@ export interface SourceText {
   bytes: number;
   /** `json` as UTF-8, when the caller has it (the request body): stored without encoding again. */
   utf8?: Uint8Array;
-  /** The caller already held every entry to the per-entry size limit (the OTLP mapping does). */
-  sizesChecked?: boolean;
+  /** The caller built the entries and already held each to the size and depth limits (the OTLP mapping). */
+  limitsChecked?: boolean;
   /** How errors name an entry (`line 4` for NDJSON). */
   label?: (index: number) => string;
 }
@@ -75,9 +75,12 @@ export async function storeEntries(
   fields?: Record<string, unknown>,
   source?: SourceText,
 ): Promise<number> {
-  // An upper bound of one entry's size: none can be larger than the text they came in.
-  const entryBytesBound = source?.sizesChecked ? 0 : source?.bytes;
-  const summary = validateEntries(entries, receivedAtMs, entryBytesBound, source?.label);
+  const summary = validateEntries(entries, receivedAtMs, {
+    // No entry can be larger than the text the entries came in.
+    entryBytesBound: source?.bytes,
+    limitsChecked: source?.limitsChecked,
+    label: source?.label,
+  });
   // Every entry was serialised once by validation's size check, so this cannot throw.
   const entriesJson = source?.json ?? JSON.stringify(entries);
   try {

@@ -124,21 +124,30 @@ function entryBytes(item: unknown, where: string): number {
   return encoder.encode(json).byteLength;
 }
 
+/** What the caller knows about the entries it hands to `validateEntries`. */
+export interface ValidateOptions {
+  /**
+   * An upper bound of any one entry's serialized size (the size of the JSON the
+   * entries came from): under the per-entry limit, no entry needs serialising.
+   */
+  entryBytesBound?: number;
+  /** The caller built the entries and already held each to the size and depth limits (OTLP). */
+  limitsChecked?: boolean;
+  /** How errors name an entry: `entries[3]` by default, `line 4` for NDJSON. */
+  label?: (index: number) => string;
+}
+
 /**
  * Checks a parsed body (one entry or an array of them) against the wire schema
  * and the limits; throws `ApiError` naming the first offending entry.
- *
- * @param entryBytesBound an upper bound of any one entry's serialized size, when
- *   known (the size of the JSON the entries came from; 0 when the caller already
- *   checked each entry): under the per-entry limit, no entry needs serialising.
- * @param label how errors name an entry: `entries[3]` by default, `line 4` for NDJSON.
  */
 export function validateEntries(
   body: unknown,
   receivedAtMs: number,
-  entryBytesBound = Number.POSITIVE_INFINITY,
-  label: (index: number) => string = (i) => `entries[${i}]`,
+  options: ValidateOptions = {},
 ): BatchSummary {
+  const { entryBytesBound = Number.POSITIVE_INFINITY, limitsChecked = false } = options;
+  const label = options.label ?? ((i: number) => `entries[${i}]`);
   if (typeof body !== "object" || body === null) {
     throw new ApiError(400, "invalid_entry", "body: must be a JSON object or an array of objects.");
   }
@@ -154,7 +163,7 @@ export function validateEntries(
       `The batch holds ${items.length} entries; at most ${INGEST_LIMITS.maxEntries} are accepted per request.`,
     );
   }
-  const checkSizes = entryBytesBound > INGEST_LIMITS.maxEntryBytes;
+  const checkSizes = !limitsChecked && entryBytesBound > INGEST_LIMITS.maxEntryBytes;
   const services = new Set<string>();
   const summary = {
     n: items.length,
@@ -179,7 +188,7 @@ export function validateEntries(
       }
     }
     const facts = quickEntryFacts(item) ?? schemaEntryFacts(item, index, where);
-    if (nestsDeeper(item, MAX_ENTRY_DEPTH)) {
+    if (!limitsChecked && nestsDeeper(item, MAX_ENTRY_DEPTH)) {
       throw new ApiError(
         400,
         "invalid_entry",

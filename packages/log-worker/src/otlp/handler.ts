@@ -59,8 +59,8 @@ const encoder = new TextEncoder();
 /**
  * Stores one batch through the ingest core. The batch's JSON is built and
  * encoded once here and handed over as the source text, which the core stores
- * as it is; the mapping already held each entry to the per-entry limit, so the
- * core does not serialise them again. Errors name records by their OTLP path.
+ * as it is; the mapping already held each entry to the per-entry size and
+ * depth limits, so the core does not check them again. Errors name records by their OTLP path.
  */
 function ingestBatch(env: Env, batch: readonly MappedEntry[], options: IngestOptions) {
   const entries = batch.map((m) => m.entry);
@@ -70,7 +70,7 @@ function ingestBatch(env: Env, batch: readonly MappedEntry[], options: IngestOpt
     json,
     bytes: utf8.byteLength,
     utf8,
-    sizesChecked: true,
+    limitsChecked: true,
     label: (index) => recordPath(batch[index]?.at ?? [0, 0, index]),
   });
 }
