@@ -4,9 +4,9 @@
  * `log:` key in KV and exactly N entries in R2, each id once.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/wrangler-dev.mjs";
@@ -64,6 +64,21 @@ async function waitingCount(): Promise<number> {
     cursor = body.cursor;
   } while (cursor);
   return count;
+}
+
+/** The key of every archive object, from /debug/r2-logs. */
+async function archiveKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await stack.admin(
+      `/debug/r2-logs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
+    const body = (await res.json()) as { objects: { key: string }[]; cursor: string | null };
+    keys.push(...body.objects.map((o) => o.key));
+    cursor = body.cursor;
+  } while (cursor);
+  return keys;
 }
 
 /** Every archived entry of this run, read back through /debug/r2-logs. */
@@ -158,6 +173,51 @@ describe(`archive of ${N} entries POSTed concurrently to wrangler dev`, () => {
       const [row, ...more] = rows.getRowObjectsJS() as { entries: bigint; ids: bigint; level: string }[];
       expect(more).toEqual([]);
       // Both earlier tests archived N entries each, every one once.
+      expect(row).toMatchObject({ level: "info", entries: BigInt(2 * N), ids: BigInt(2 * N) });
+      sql.closeSync();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("the raw objects, as `wrangler r2 object get` gives them, read in DuckDB as gzip NDJSON", async () => {
+    // The bucket as it is, block-flushed gzip and all: what an operator reads
+    // with DuckDB over R2's S3 API, or after `wrangler r2 object get`.
+    const out = mkdtempSync(join(tmpdir(), "log-service-duckdb-raw-"));
+    try {
+      const keys = await archiveKeys();
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        const file = join(out, key);
+        mkdirSync(dirname(file), { recursive: true });
+        execFileSync(
+          process.execPath,
+          [
+            join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"),
+            "r2",
+            "object",
+            "get",
+            `logs/${key}`,
+            "--local",
+            "--persist-to",
+            stack.persistTo,
+            "-c",
+            join(ROOT, "wrangler.logworker.toml"),
+            "--file",
+            file,
+          ],
+          { cwd: ROOT, stdio: "pipe", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+        );
+      }
+      const db = await DuckDBInstance.create(":memory:");
+      const sql = await db.connect();
+      const rows = await sql.runAndReadAll(`
+        SELECT dt, level, count(*) AS entries, count(DISTINCT id) AS ids
+        FROM read_json('${out}/logs/dt=*/*.ndjson.gz', hive_partitioning = true, union_by_name = true)
+        WHERE service = 'e2e-archive'
+        GROUP BY ALL`);
+      const [row, ...more] = rows.getRowObjectsJS() as { entries: bigint; ids: bigint; level: string }[];
+      expect(more).toEqual([]);
       expect(row).toMatchObject({ level: "info", entries: BigInt(2 * N), ids: BigInt(2 * N) });
       sql.closeSync();
     } finally {

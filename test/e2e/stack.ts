@@ -19,6 +19,8 @@ export interface Stack {
   authWorker?: WorkerProcess;
   /** fetch against log-worker with the API key. */
   admin(path: string, init?: RequestInit): Promise<Response>;
+  /** The local state directory both workers run on (`--persist-to`). */
+  persistTo: string;
   stop(): Promise<void>;
 }
 
@@ -81,7 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...init,
         headers: { "X-API-Key": TEST_API_KEY, ...(init.headers as Record<string, string> | undefined) },
       });
-    return { logWorker, authWorker, admin, stop };
+    return { logWorker, authWorker, admin, persistTo: shared.persistTo, stop };
   } catch (err) {
     await stop();
     throw err;
