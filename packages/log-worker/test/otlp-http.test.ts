@@ -102,8 +102,18 @@ describe("limits", () => {
   });
 
   it("counts a body sent without Content-Length (chunked): stored under 1 MiB, 413 over it", async () => {
-    const chunked = (text: string) =>
-      new Blob([new TextEncoder().encode(text)]).stream() as ReadableStream<Uint8Array>;
+    // A stream of unknown length (a Blob's stream would carry its size as Content-Length).
+    const chunked = (text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      let offset = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= bytes.byteLength) return controller.close();
+          controller.enqueue(bytes.slice(offset, offset + 64 * 1024));
+          offset += 64 * 1024;
+        },
+      });
+    };
     const small = JSON.stringify(otlpRequest([{ body: { stringValue: "streamed" } }]));
     const ok = await postOtlp(chunked(small), { contentType: "application/json" });
     expect(ok.status).toBe(200);
