@@ -84,23 +84,31 @@ async function archiveKeys(): Promise<string[]> {
 /** Every archived entry of this run, read back through /debug/r2-logs. */
 async function archivedIds(run: string): Promise<string[]> {
   const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await stack.admin(
-      `/debug/r2-logs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    const body = (await res.json()) as { objects: { key: string }[]; cursor: string | null };
-    for (const { key } of body.objects) {
-      const text = await (await stack.admin(`/debug/r2-logs/${key}`)).text();
-      for (const line of text.split("\n")) {
-        if (!line) continue;
-        const entry = JSON.parse(line) as { id: string; run?: string };
-        if (entry.run === run) ids.push(entry.id);
-      }
+  for (const key of await archiveKeys()) {
+    const text = await (await stack.admin(`/debug/r2-logs/${key}`)).text();
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as { id: string; run?: string };
+      if (entry.run === run) ids.push(entry.id);
     }
-    cursor = body.cursor;
-  } while (cursor);
+  }
   return ids;
+}
+
+/** The README's DuckDB query over the NDJSON files `glob` matches: this file's entries by day and level. */
+async function duckdbCounts(glob: string) {
+  const db = await DuckDBInstance.create(":memory:");
+  const sql = await db.connect();
+  try {
+    const rows = await sql.runAndReadAll(`
+      SELECT dt, level, count(*) AS entries, count(DISTINCT id) AS ids
+      FROM read_json('${glob}', hive_partitioning = true, union_by_name = true)
+      WHERE service = 'e2e-archive'
+      GROUP BY ALL`);
+    return rows.getRowObjectsJS() as { entries: bigint; ids: bigint; level: string }[];
+  } finally {
+    sql.closeSync();
+  }
 }
 
 describe(`archive of ${N} entries POSTed concurrently to wrangler dev`, () => {
@@ -162,19 +170,11 @@ describe(`archive of ${N} entries POSTed concurrently to wrangler dev`, () => {
           stdio: "pipe",
         },
       );
-      const db = await DuckDBInstance.create(":memory:");
-      const sql = await db.connect();
       // The query from the README, pointed at this test's download.
-      const rows = await sql.runAndReadAll(`
-        SELECT dt, level, count(*) AS entries, count(DISTINCT id) AS ids
-        FROM read_json('${out}/logs/dt=*/*.ndjson', hive_partitioning = true, union_by_name = true)
-        WHERE service = 'e2e-archive'
-        GROUP BY ALL`);
-      const [row, ...more] = rows.getRowObjectsJS() as { entries: bigint; ids: bigint; level: string }[];
+      const [row, ...more] = await duckdbCounts(`${out}/logs/dt=*/*.ndjson`);
       expect(more).toEqual([]);
       // Both earlier tests archived N entries each, every one once.
       expect(row).toMatchObject({ level: "info", entries: BigInt(2 * N), ids: BigInt(2 * N) });
-      sql.closeSync();
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -209,17 +209,9 @@ describe(`archive of ${N} entries POSTed concurrently to wrangler dev`, () => {
           { cwd: ROOT, stdio: "pipe", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
         );
       }
-      const db = await DuckDBInstance.create(":memory:");
-      const sql = await db.connect();
-      const rows = await sql.runAndReadAll(`
-        SELECT dt, level, count(*) AS entries, count(DISTINCT id) AS ids
-        FROM read_json('${out}/logs/dt=*/*.ndjson.gz', hive_partitioning = true, union_by_name = true)
-        WHERE service = 'e2e-archive'
-        GROUP BY ALL`);
-      const [row, ...more] = rows.getRowObjectsJS() as { entries: bigint; ids: bigint; level: string }[];
+      const [row, ...more] = await duckdbCounts(`${out}/logs/dt=*/*.ndjson.gz`);
       expect(more).toEqual([]);
       expect(row).toMatchObject({ level: "info", entries: BigInt(2 * N), ids: BigInt(2 * N) });
-      sql.closeSync();
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

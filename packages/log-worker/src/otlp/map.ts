@@ -314,15 +314,11 @@ function mapRecord(record: unknown, shared: Shared): Record<string, unknown> {
   }
   if (eventName) entry.eventName = eventName;
 
-  // Record attributes become fields of the entry, straight from the list.
+  const attributes = flattenList(record.attributes, 0, weight);
   let collisions: Record<string, unknown> | undefined;
-  for (const kv of Array.isArray(record.attributes) ? record.attributes : []) {
-    if (!isObject(kv) || typeof kv.key !== "string") continue;
-    const key = kv.key;
-    weight.bytes += key.length * 6 + 4;
-    const value = anyValue(kv.value, 1, weight);
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
     if (RESERVED.has(key) && !(key === "requestId" && typeof value === "string")) {
-      // `__proto__` is reserved: it lands here, in an object without a prototype.
       collisions ??= Object.create(null) as Record<string, unknown>;
       collisions[key] = value;
     } else {
